@@ -1,0 +1,191 @@
+"""The one place that finds and launches Chromium, makes contexts, routes a mirror and locks the network down.
+
+The mirror contract: with a mirror URL set, every request to a Meta host (facebook.com, instagram.com and their
+subdomains) is fetched from MIRROR/<host><path>?<query> with the same method, body and headers, and the response is
+handed to the page as if the real host had sent it, redirects included, so addresses and cookies stay real. Every
+other host is blocked while a mirror is set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import http.client
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urljoin, urlsplit
+
+from playwright.sync_api import Browser, BrowserContext, Error as PlaywrightError, Request, Route, sync_playwright
+
+from automation.errors import BrowserNotFound
+
+log = logging.getLogger(__name__)
+
+META_DOMAINS = ("facebook.com", "instagram.com")
+PATH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+ENV_CHROMIUM = "SUBMIT_OBJECTIONS_CHROMIUM"
+MAX_REDIRECTS = 10
+
+
+def is_meta_host(host: str | None) -> bool:
+    host = (host or "").lower().rstrip(".")
+    return any(host == domain or host.endswith("." + domain) for domain in META_DOMAINS)
+
+
+def mirror_address(mirror: str, real_url: str) -> str:
+    parts = urlsplit(real_url)
+    address = f"{mirror.rstrip('/')}/{parts.hostname}{parts.path or '/'}"
+    return f"{address}?{parts.query}" if parts.query else address
+
+
+def find_chromium(setting: Path | str | None = None) -> str:
+    """The Chromium to drive: the setting, then $SUBMIT_OBJECTIONS_CHROMIUM, Playwright's own, then PATH."""
+    tried: list[str] = []
+    for source, candidate in (("setting 'chromium'", setting), (f"${ENV_CHROMIUM}", os.environ.get(ENV_CHROMIUM))):
+        if candidate:
+            path = Path(candidate).expanduser()
+            if path.is_file() and os.access(path, os.X_OK):
+                return str(path)
+            raise BrowserNotFound(f"{source} names {path}, which is not an executable file", hint="fix or remove it")
+        tried.append(f"{source} (not set)")
+
+    bundled = _playwright_chromium()
+    if bundled:
+        return bundled
+    tried.append("Playwright's own Chromium (not installed)")
+
+    for name in PATH_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    tried.append("PATH: " + ", ".join(PATH_NAMES))
+    raise BrowserNotFound(
+        "no Chromium found; tried " + "; ".join(tried),
+        hint="install one: Debian/Ubuntu `sudo apt-get install chromium`, elsewhere `playwright install chromium`; "
+        f"or point {ENV_CHROMIUM} at a Chromium or Chrome binary",
+    )
+
+
+def _playwright_chromium() -> str | None:
+    try:
+        with sync_playwright() as playwright:
+            path = playwright.chromium.executable_path
+    except PlaywrightError:
+        return None
+    return path if path and Path(path).is_file() else None
+
+
+@contextlib.contextmanager
+def launch(executable: str, headed: bool = False) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=not headed)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_context(browser: Browser, mirror: str | None) -> BrowserContext:
+    """A fresh context (no cookie shared with any other account), routed through the mirror when one is set."""
+    context = browser.new_context(locale="en-GB", service_workers="block", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    if mirror:
+        context.route("**/*", _mirror_handler(mirror))
+    return context
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]  # several Set-Cookie values joined by newlines, as Playwright's fulfill expects
+    body: bytes
+
+    @property
+    def location(self) -> str | None:
+        return self.headers.get("location") if 300 <= self.status < 400 else None
+
+
+def forward(target: str, method: str, headers: dict[str, str], body: bytes | None) -> Answer:
+    """One request to the mirror, as the browser made it; redirects are returned, not followed.
+
+    Python's own HTTP client rather than Playwright's route.fetch: route.fetch files the mirror's Set-Cookie under
+    the mirror's address in the context, and would then send one site's cookies along with every other site's.
+    """
+    parts = urlsplit(target)
+    connection_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_type(parts.hostname, parts.port, timeout=60)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    sent = {name: value for name, value in headers.items() if not name.startswith(":") and name.lower() != "host"}
+    try:
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        received: dict[str, str] = {}
+        for name, value in response.getheaders():
+            name = name.lower()
+            if name in ("transfer-encoding", "connection", "keep-alive"):
+                continue
+            received[name] = f"{received[name]}\n{value}" if name in received else value
+        return Answer(response.status, received, response.read())
+    finally:
+        connection.close()
+
+
+def _mirror_handler(mirror: str):
+    def handle(route: Route) -> None:
+        request = route.request
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https") or not is_meta_host(parts.hostname):
+            log.debug("blocked %s (not a Meta host, mirror in use)", parts.hostname)
+            route.abort("blockedbyclient")
+            return
+        try:
+            answer = _fetch(mirror, request)
+        except OSError as error:
+            log.warning("mirror did not answer for %s%s: %s", parts.hostname, parts.path, type(error).__name__)
+            route.abort("connectionrefused")
+            return
+        if answer is None:
+            route.abort("blockedbyclient")
+            return
+        if answer.location and request.is_navigation_request():
+            # Chromium follows a fulfilled redirect by itself, past this handler and straight to the real host.
+            # Hand the page a document that makes the same navigation instead, so that it comes back through here.
+            target = urljoin(request.url, answer.location)
+            route.fulfill(status=200, headers=_redirect_headers(answer), body=_redirect_page(target))
+            return
+        route.fulfill(status=answer.status, headers=answer.headers, body=answer.body)
+
+    return handle
+
+
+def _fetch(mirror: str, request: Request) -> Answer | None:
+    """The mirror's answer; a subresource's redirects are followed here (None if one leaves Meta's hosts)."""
+    url, method, body = request.url, request.method, request.post_data_buffer
+    headers = request.all_headers()
+    answer = forward(mirror_address(mirror, url), method, headers, body)
+    for _ in range(MAX_REDIRECTS):
+        if not answer.location or request.is_navigation_request():
+            break
+        url = urljoin(url, answer.location)
+        if not is_meta_host(urlsplit(url).hostname):
+            return None
+        method, body = "GET", None
+        headers = {name: value for name, value in headers.items() if name.lower() not in ("content-type", "content-length")}
+        answer = forward(mirror_address(mirror, url), method, headers, body)
+    return answer
+
+
+def _redirect_headers(answer: Answer) -> dict[str, str]:
+    dropped = {"location", "content-length", "content-type", "content-encoding"}
+    headers = {name: value for name, value in answer.headers.items() if name not in dropped}
+    return {**headers, "content-type": "text/html; charset=utf-8", "cache-control": "no-store"}
+
+
+def _redirect_page(location: str) -> str:
+    return (f'<!doctype html><meta http-equiv="refresh" content="0;url={html.escape(location)}">'
+            f"<script>location.replace({json.dumps(location)})</script>")

@@ -1,0 +1,116 @@
+"""Secrets in the operating system's keyring, never in a file of ours.
+
+Each secret is one keyring entry: service `submit-objections` (SUBMIT_OBJECTIONS_KEYRING_SERVICE overrides it, so the
+demo never touches a user's real entries), user name `ACCOUNT/KIND`. A secret is read only when the step that types
+it runs; a dry run asks only whether it exists.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from dataclasses import dataclass
+
+import keyring
+import keyring.backend
+import keyring.errors
+
+from automation.errors import CredentialError
+
+SECRET_KINDS = {"password": "Meta password", "totp": "2FA (TOTP) secret"}
+UNSAFE_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
+INSECURE_OPT_IN = "SUBMIT_OBJECTIONS_INSECURE_KEYRING"
+
+
+def service_name() -> str:
+    return os.environ.get("SUBMIT_OBJECTIONS_KEYRING_SERVICE", "submit-objections")
+
+
+def _entry(account: str, kind: str) -> str:
+    return f"{account}/{kind}"
+
+
+def _is_unsafe(backend: keyring.backend.KeyringBackend) -> bool:
+    return type(backend).__module__.startswith(UNSAFE_MODULES)
+
+
+def safe_backend(allow_insecure: bool = False) -> keyring.backend.KeyringBackend:
+    """The keyring to use: a real OS keyring, never a plaintext or failing one picked silently."""
+    backend = keyring.get_keyring()
+    candidates = getattr(backend, "backends", None) or [backend]  # keyring's chainer wraps several
+    safe = [candidate for candidate in candidates if not _is_unsafe(candidate)]
+    if safe:
+        return safe[0]
+    if allow_insecure or os.environ.get(INSECURE_OPT_IN) == "1":
+        usable = [candidate for candidate in candidates if not type(candidate).__module__.startswith("keyring.backends.fail")]
+        if usable:
+            return usable[0]
+    names = ", ".join(f"{type(c).__module__}.{type(c).__name__}" for c in candidates)
+    raise CredentialError(
+        f"no safe keyring is available (found: {names})",
+        hint="on Linux install and unlock a Secret Service keyring (gnome-keyring or KeePassXC); macOS and Windows "
+        f"have one built in. To accept an unencrypted file anyway, set {INSECURE_OPT_IN}=1.",
+    )
+
+
+@dataclass
+class Keyring:
+    """Reads and writes this tool's secrets in one backend."""
+
+    backend: keyring.backend.KeyringBackend
+
+    @classmethod
+    def open(cls, allow_insecure: bool = False) -> "Keyring":
+        return cls(safe_backend(allow_insecure))
+
+    def get(self, account: str, kind: str) -> str | None:
+        try:
+            return self.backend.get_password(service_name(), _entry(account, kind))
+        except keyring.errors.KeyringError as error:
+            raise CredentialError(
+                f"account {account!r}: the keyring refused to give the {SECRET_KINDS[kind]} ({type(error).__name__})",
+                hint="unlock your keyring and run again",
+            ) from None
+
+    def exists(self, account: str, kind: str) -> bool:
+        """Whether a secret is stored, without reading it where the backend allows (Secret Service does)."""
+        collection_of = getattr(self.backend, "get_preferred_collection", None)
+        if collection_of is not None:
+            try:
+                attributes = {"service": service_name(), "username": _entry(account, kind)}
+                return any(True for _ in collection_of().search_items(attributes))
+            except Exception:  # noqa: BLE001 - any Secret Service trouble: fall back to keyring's own API
+                pass
+        return self.get(account, kind) is not None
+
+    def set(self, account: str, kind: str, value: str) -> None:
+        try:
+            self.backend.set_password(service_name(), _entry(account, kind), value)
+        except keyring.errors.KeyringError as error:
+            raise CredentialError(
+                f"account {account!r}: the keyring refused to store the {SECRET_KINDS[kind]} ({type(error).__name__})",
+                hint="unlock your keyring and run again",
+            ) from None
+
+    def delete(self, account: str, kind: str) -> bool:
+        try:
+            self.backend.delete_password(service_name(), _entry(account, kind))
+            return True
+        except keyring.errors.PasswordDeleteError:
+            return False
+
+
+def normalise_totp_secret(value: str) -> str:
+    """The base32 secret Meta shows when 2FA is set up, without spaces; raises if it is not base32."""
+    secret = "".join(value.split()).upper()
+    try:
+        base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+    except (binascii.Error, ValueError):
+        raise CredentialError(
+            "the 2FA secret is not valid base32",
+            hint="copy the key Meta shows under 'set up manually' (letters A-Z and digits 2-7)",
+        ) from None
+    if not secret:
+        raise CredentialError("the 2FA secret is empty")
+    return secret

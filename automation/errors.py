@@ -1,0 +1,67 @@
+"""One error tree and one table of exit codes.
+
+Every error a user can fix is an `ExpectedError` and carries a hint saying how. Messages never contain a secret:
+errors are built from names and paths, never from values typed into a page or read from the keyring.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0  # every account confirmed or already objected (in a rehearsal: every form reached and filled)
+    INTERNAL = 1  # a bug: please report it
+    CONFIG = 2  # bad configuration or usage: nothing was started
+    NEEDS_OWNER = 3  # some accounts need their owner (checkpoint, code not received); none failed
+    FAILED = 4  # some accounts failed or are not eligible
+    INTERRUPTED = 130  # stopped with Ctrl-C
+
+
+EXIT_CODE_TABLE = """\
+Exit codes:
+  0    every account is confirmed or already objected (rehearsal: every form was filled)
+  2    bad configuration or usage; nothing was sent
+  3    some accounts need their owner (a checkpoint, a code that did not arrive); none failed
+  4    some accounts failed or are not eligible in their region
+  130  interrupted (Ctrl-C)"""
+
+
+class SubmitObjectionsError(Exception):
+    """Root of every error this tool raises on purpose."""
+
+    exit_code = ExitCode.INTERNAL
+
+
+class ExpectedError(SubmitObjectionsError):
+    """An error the user can fix; `hint` says how."""
+
+    exit_code = ExitCode.CONFIG
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class ConfigError(ExpectedError):
+    """The accounts file, a template or an option is wrong."""
+
+
+class CredentialError(ExpectedError):
+    """A secret is missing, or the keyring cannot be used safely."""
+
+
+class BrowserNotFound(ExpectedError):
+    """No Chromium could be found."""
+
+
+class FlowError(SubmitObjectionsError):
+    """A page did not look as the flow expected (Meta changed it, or a step timed out)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

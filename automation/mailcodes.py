@@ -1,0 +1,105 @@
+"""Finds the 6-digit code Meta emails after Send, in a local Maildir.
+
+Only a message from Meta, addressed to the account's email, dated after Send, is used; of those the newest wins, so an
+older code or another account's code is never typed. Codes are never logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.policy
+import email.utils
+import html
+import mailbox
+import re
+import time
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Callable
+
+META_SENDER_DOMAINS = ("facebookmail.com", "facebook.com", "instagram.com", "meta.com")
+CODE_NEAR_WORD = re.compile(r"code\D{0,40}?\b(\d{6})\b", re.IGNORECASE | re.DOTALL)
+ANY_CODE = re.compile(r"\b(\d{6})\b")
+# Meta's clock and ours may disagree a little; a code dated this much before Send still counts.
+CLOCK_SLACK = dt.timedelta(seconds=5)
+
+
+def is_from_meta(message: EmailMessage) -> bool:
+    _, address = email.utils.parseaddr(str(message.get("From", "")))
+    domain = address.rpartition("@")[2].lower()
+    return any(domain == known or domain.endswith("." + known) for known in META_SENDER_DOMAINS)
+
+
+def is_addressed_to(message: EmailMessage, address: str) -> bool:
+    recipients = email.utils.getaddresses([str(value) for value in message.get_all("To", []) + message.get_all("Delivered-To", [])])
+    return any(found.lower() == address.lower() for _, found in recipients)
+
+
+def sent_at(message: EmailMessage) -> dt.datetime | None:
+    try:
+        moment = email.utils.parsedate_to_datetime(str(message["Date"]))
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def message_text(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    content = part.get_content()
+    if part.get_content_subtype() == "html":
+        content = html.unescape(re.sub(r"<[^>]+>", " ", content))
+    return content
+
+
+def extract_code(message: EmailMessage) -> str | None:
+    for source in (str(message.get("Subject", "")), message_text(message)):
+        found = CODE_NEAR_WORD.search(source) or ANY_CODE.search(source)
+        if found:
+            return found.group(1)
+    return None
+
+
+def newest_code(messages: list[EmailMessage], address: str, since: dt.datetime) -> str | None:
+    candidates = []
+    for message in messages:
+        moment = sent_at(message)
+        if moment is None or moment < since - CLOCK_SLACK:
+            continue
+        if not is_from_meta(message) or not is_addressed_to(message, address):
+            continue
+        code = extract_code(message)
+        if code:
+            candidates.append((moment, code))
+    return max(candidates)[1] if candidates else None
+
+
+def read_maildir(path: Path) -> list[EmailMessage]:
+    if not path.is_dir():
+        return []
+    box = mailbox.Maildir(path, factory=None, create=False)
+    parsed = []
+    for key in box.iterkeys():
+        try:
+            with box.get_file(key) as handle:
+                parsed.append(email.message_from_binary_file(handle, policy=email.policy.default))
+        except (FileNotFoundError, KeyError):  # moved to cur/ while we looked
+            continue
+    return parsed
+
+
+def wait_for_code(
+    maildir: Path,
+    address: str,
+    since: dt.datetime,
+    timeout: float,
+    pause: Callable[[float], None] = time.sleep,
+    interval: float = 1.0,
+) -> str | None:
+    deadline = time.monotonic() + timeout
+    while True:
+        code = newest_code(read_maildir(maildir), address, since)
+        if code or time.monotonic() >= deadline:
+            return code
+        pause(interval)

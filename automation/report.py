@@ -1,0 +1,42 @@
+"""The end-of-run summary: one row per account, the reasons below, and the exit code they add up to."""
+
+from __future__ import annotations
+
+from automation.errors import ExitCode
+from automation.jobs import AccountReport
+
+LABELS = {
+    "confirmed": "confirmed",
+    "already_objected": "already objected",
+    "rehearsed": "rehearsed",
+    "not_eligible": "not eligible",
+    "needs_owner": "needs the owner",
+    "failed": "failed",
+    "interrupted": "interrupted",
+}
+
+
+def outcome_label(status: str) -> str:
+    return LABELS.get(status, status)
+
+
+def table(reports: list[AccountReport]) -> str:
+    rows = [("ACCOUNT", "PLATFORM", "OUTCOME", "EVIDENCE")]
+    rows += [(r.account, r.platform, outcome_label(r.status), str(r.evidence) if r.evidence else "-") for r in reports]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3] for row in rows]
+    lines.append("")
+    lines += [f"{r.account}: {r.reason}" for r in reports]
+    return "\n".join(lines)
+
+
+def exit_code(reports: list[AccountReport], rehearsal: bool) -> ExitCode:
+    fine = {"already_objected", "rehearsed"} if rehearsal else {"confirmed", "already_objected"}
+    statuses = {report.status for report in reports}
+    if "interrupted" in statuses:
+        return ExitCode.INTERRUPTED
+    if statuses - fine - {"needs_owner"}:
+        return ExitCode.FAILED
+    if "needs_owner" in statuses:
+        return ExitCode.NEEDS_OWNER
+    return ExitCode.OK

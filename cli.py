@@ -1,0 +1,282 @@
+"""submit-objections: object to Meta's use of your posts, photos and comments for AI, for each of your accounts.
+
+Only click commands live here: parse, call into automation/, print, map errors to exit codes.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import platformdirs
+
+from automation import __version__
+from automation.browser import find_chromium, launch
+from automation.config import AccountsFile, load_accounts
+from automation.credentials import SECRET_KINDS, Keyring, normalise_totp_secret
+from automation.errors import EXIT_CODE_TABLE, ExitCode, ExpectedError
+from automation.jobs import AccountReport, Plan, RunOptions, is_interactive, missing_password, run_account
+from automation.report import exit_code, outcome_label, table
+from automation.steps import plan_lines
+from automation.templates import render_objection
+from flows import flow_for
+
+APP = "submit-objections"
+DEFAULT_CONFIG = platformdirs.user_config_path(APP) / "accounts.toml"
+DEFAULT_ARCHIVE = platformdirs.user_data_path(APP) / "archive"
+
+
+class Failure(click.ClickException):
+    def __init__(self, error: ExpectedError):
+        super().__init__(str(error))
+        self.exit_code = int(error.exit_code)
+
+
+def reports_errors(command):
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ExpectedError as error:
+            raise Failure(error) from None
+
+    return wrapper
+
+
+@dataclass
+class App:
+    config: Path
+    verbosity: int
+
+    def accounts(self) -> AccountsFile:
+        return load_accounts(self.config)
+
+
+def _setup_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+
+
+@click.group(
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+    epilog=EXIT_CODE_TABLE.replace("\n", "\n\n\b\n", 1),
+)
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), envvar="SUBMIT_OBJECTIONS_CONFIG",
+              default=DEFAULT_CONFIG, show_default=True, help="The accounts file (TOML). Env: SUBMIT_OBJECTIONS_CONFIG.")
+@click.option("--account", "names", multiple=True, metavar="NAME", help="Only this account; repeat for several.")
+@click.option("--dry-run", is_flag=True, help="Print each account's steps and objection text; no browser, no network, "
+              "no secret read.")
+@click.option("--rehearse", is_flag=True, help="Walk the real pages and fill the form, screenshot it, stop before Send.")
+@click.option("--archive", type=click.Path(path_type=Path, file_okay=False), envvar="SUBMIT_OBJECTIONS_ARCHIVE",
+              default=DEFAULT_ARCHIVE, show_default=True, help="Where evidence goes. Env: SUBMIT_OBJECTIONS_ARCHIVE.")
+@click.option("--mirror", metavar="URL", envvar="SUBMIT_OBJECTIONS_MIRROR",
+              help="Serve Meta's hosts from URL/<host><path> (a local mock); every other host is blocked. "
+              "Env: SUBMIT_OBJECTIONS_MIRROR.")
+@click.option("--chromium", metavar="PATH", envvar="SUBMIT_OBJECTIONS_CHROMIUM",
+              help="The Chromium or Chrome binary to drive. Env: SUBMIT_OBJECTIONS_CHROMIUM.")
+@click.option("--headed", is_flag=True, help="Show the browser window.")
+@click.option("--code-wait", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
+              help="How long to wait for Meta's emailed code in the account's Maildir [default: 180].")
+@click.option("-v", "--verbose", count=True, help="Log each step (-v), and more (-vv).")
+@click.option("-q", "--quiet", count=True, help="Print only the final table.")
+@click.version_option(__version__, prog_name=APP)
+@click.pass_context
+def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool, rehearse: bool, archive: Path,
+         mirror: str | None, chromium: str | None, headed: bool, code_wait: float | None, verbose: int,
+         quiet: int) -> None:
+    """File an objection to Meta's use of your information for AI, for every account in the accounts file.
+
+    For each account: log in with the password and 2FA secret from the keyring, open the Privacy Centre's
+    right-to-object form, fill and send the objection, type Meta's emailed code, recognise the outcome and keep
+    screenshots and a receipt in the archive. Run `credentials set NAME` first for each account.
+    """
+    _setup_logging(verbose - quiet)
+    ctx.obj = App(config=config, verbosity=verbose - quiet)
+    if ctx.invoked_subcommand is not None:
+        return
+    if dry_run and rehearse:
+        raise click.UsageError("--dry-run and --rehearse exclude each other: a dry run opens no browser at all")
+    try:
+        code = _run(ctx.obj, names, dry_run, rehearse, archive, mirror, chromium, headed, code_wait, quiet)
+    except ExpectedError as error:
+        raise Failure(error) from None
+    ctx.exit(int(code))
+
+
+def _plans(accounts: AccountsFile, names: tuple[str, ...]) -> list[Plan]:
+    plans = []
+    for account in accounts.select(names):
+        objection = render_objection(account)
+        plans.append(Plan(account, objection, flow_for(account.platform).steps(account, objection)))
+    return plans
+
+
+def _run(app: App, names, dry_run, rehearse, archive, mirror, chromium, headed, code_wait, quiet) -> ExitCode:
+    accounts = app.accounts()
+    plans = _plans(accounts, names)  # every template and flow is checked before any browser starts
+    if dry_run:
+        _print_dry_run(plans, mirror)
+        return ExitCode.OK
+
+    keyring = Keyring.open()
+    executable = find_chromium(chromium or accounts.settings.chromium)
+    options = RunOptions(
+        archive=archive.expanduser(),
+        mirror=mirror,
+        rehearse=rehearse,
+        code_wait_seconds=code_wait or accounts.settings.code_wait_seconds,
+        interactive=is_interactive(),
+    )
+    reports: list[AccountReport] = []
+    runnable = []
+    for plan in plans:
+        problem = missing_password(keyring, plan.account)
+        (reports.append(problem) if problem else runnable.append(plan))
+
+    if runnable:
+        with launch(executable, headed=headed) as browser:
+            for number, plan in enumerate(runnable, start=1):
+                if quiet <= 0:
+                    click.echo(f"[{number}/{len(runnable)}] {plan.account.name}: started", err=True)
+                report = run_account(browser, plan, keyring, options)
+                reports.append(report)
+                if quiet <= 0:
+                    click.echo(f"[{number}/{len(runnable)}] {plan.account.name}: {outcome_label(report.status)}", err=True)
+
+    order = {plan.account.name: index for index, plan in enumerate(plans)}
+    reports.sort(key=lambda report: order[report.account])
+    click.echo(table(reports))
+    return exit_code(reports, rehearse)
+
+
+def _print_dry_run(plans: list[Plan], mirror: str | None) -> None:
+    try:
+        keyring: Keyring | None = Keyring.open()
+        keyring_problem = ""
+    except ExpectedError as error:
+        keyring, keyring_problem = None, error.message
+    click.echo("Dry run: no browser is started, nothing is sent, no secret is read.")
+    if mirror:
+        click.echo(f"Meta's hosts would be served from the mirror {mirror}; every other host blocked.")
+    for plan in plans:
+        account = plan.account
+        click.echo("")
+        click.echo(f"Account {account.name} ({account.platform}, login {account.login}, country {account.country})")
+        for kind, what in SECRET_KINDS.items():
+            stored = "keyring unavailable: " + keyring_problem if keyring is None else (
+                "stored" if keyring.exists(account.name, kind) else "not stored")
+            click.echo(f"  {what}: {stored}")
+        click.echo(f"  Meta's emailed code: {'read from ' + str(account.maildir) if account.maildir else 'asked at the terminal'}")
+        click.echo("  Steps:")
+        for line in plan_lines(plan.steps, indent="    "):
+            click.echo(line)
+        click.echo("  Objection text:")
+        for line in plan.objection.splitlines():
+            click.echo(f"    | {line}")
+
+
+# -- credentials ------------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def credentials() -> None:
+    """Store, check and delete each account's password and 2FA secret in the OS keyring."""
+
+
+def _known_account(app: App, name: str) -> None:
+    if app.config.is_file():
+        app.accounts().get(name)
+
+
+@credentials.command("set")
+@click.argument("name")
+@click.option("--no-totp", is_flag=True, help="Remove a stored 2FA secret (for an account without 2FA).")
+@click.pass_obj
+@reports_errors
+def credentials_set(app: App, name: str, no_totp: bool) -> None:
+    """Store NAME's Meta password and, optionally, its 2FA (TOTP) secret.
+
+    At a terminal both are asked for without echo. Otherwise they are read from standard input: the password on
+    the first line, the 2FA secret on the second (optional). They never go on the command line.
+    """
+    _known_account(app, name)
+    keyring = Keyring.open()
+    if sys.stdin.isatty():
+        password = click.prompt("Meta password", hide_input=True)
+        totp = "" if no_totp else click.prompt(
+            "2FA secret (the key Meta shows to set up an authenticator app; Enter to skip)",
+            hide_input=True, default="", show_default=False)
+    else:
+        lines = sys.stdin.read().splitlines()
+        password = lines[0] if lines else ""
+        totp = "" if no_totp or len(lines) < 2 else lines[1]
+    if not password:
+        raise Failure(ExpectedError("no password given", hint="type it at the prompt, or pipe it on the first line"))
+    secret = normalise_totp_secret(totp) if totp.strip() else None
+    keyring.set(name, "password", password)
+    if secret:
+        keyring.set(name, "totp", secret)
+        totp_state = "stored"
+    elif no_totp:
+        keyring.delete(name, "totp")
+        totp_state = "removed"
+    else:
+        totp_state = "kept" if keyring.exists(name, "totp") else "none"
+    click.echo(f"{name}: password stored; 2FA secret {totp_state}")
+
+
+@credentials.command("delete")
+@click.argument("name")
+@click.pass_obj
+@reports_errors
+def credentials_delete(app: App, name: str) -> None:
+    """Delete everything stored for NAME."""
+    keyring = Keyring.open()
+    removed = [SECRET_KINDS[kind] for kind in SECRET_KINDS if keyring.delete(name, kind)]
+    click.echo(f"{name}: removed {', '.join(removed)}" if removed else f"{name}: nothing was stored")
+
+
+@credentials.command("check")
+@click.argument("names", nargs=-1)
+@click.pass_obj
+@reports_errors
+def credentials_check(app: App, names: tuple[str, ...]) -> None:
+    """Say what is stored for each account (all in the accounts file if none is named); never prints a secret."""
+    keyring = Keyring.open()
+    names = names or tuple(account.name for account in app.accounts().accounts)
+    complete = True
+    for name in names:
+        has_password = keyring.exists(name, "password")
+        totp = keyring.get(name, "totp")
+        if totp is None:
+            totp_state = "none"
+        else:
+            try:
+                normalise_totp_secret(totp)
+                totp_state = "stored, valid base32"
+            except ExpectedError:
+                totp_state, complete = "stored, NOT valid base32", False
+        complete = complete and has_password
+        click.echo(f"{name}: password {'stored' if has_password else 'MISSING'}; 2FA secret {totp_state}")
+    if not complete:
+        raise Failure(ExpectedError("some credentials are missing or invalid", hint="submit-objections credentials set NAME"))
+
+
+@credentials.command("list")
+@click.pass_obj
+@reports_errors
+def credentials_list(app: App) -> None:
+    """List the accounts file's accounts and which secrets each has stored."""
+    keyring = Keyring.open()
+    for account in app.accounts().accounts:
+        stored = [what for kind, what in SECRET_KINDS.items() if keyring.exists(account.name, kind)]
+        click.echo(f"{account.name} ({account.platform}): {', '.join(stored) or 'nothing stored'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+"""The registry of flows: the engine finds a flow by the account's platform, never by importing it by name."""
+
+from __future__ import annotations
+
+from automation.errors import ConfigError
+from flows import facebook
+from flows.base import Flow
+
+FLOWS: dict[str, Flow] = {flow.platform: flow for flow in (facebook.FLOW,)}
+
+
+def flow_for(platform: str) -> Flow:
+    try:
+        return FLOWS[platform]
+    except KeyError:
+        raise ConfigError(
+            f"no flow for platform {platform!r} yet",
+            hint=f"platforms with a flow: {', '.join(FLOWS)}",
+        ) from None

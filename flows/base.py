@@ -1,0 +1,20 @@
+"""The contract every flow module fulfils: declared metadata and a function from an account to its steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from automation.config import Account
+from automation.steps import Step
+
+
+@dataclass(frozen=True)
+class Flow:
+    platform: str  # the accounts file's `platform` value this flow handles
+    title: str  # what the flow files, in a few words
+    hosts: tuple[str, ...]  # every host its steps open; a mirror must serve them
+    build: Callable[[Account, str], list[Step]]  # (account, rendered objection text) -> steps
+
+    def steps(self, account: Account, objection: str) -> list[Step]:
+        return self.build(account, objection)
