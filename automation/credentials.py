@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import keyring
 import keyring.backend
 import keyring.errors
+import pyotp
 
 from automation.errors import CredentialError
 
@@ -106,11 +107,10 @@ def normalise_totp_secret(value: str) -> str:
     secret = "".join(value.split()).upper()
     try:
         base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+        pyotp.TOTP(secret).now()  # also refuses secrets too short to be real (under 112 bits)
     except (binascii.Error, ValueError):
         raise CredentialError(
-            "the 2FA secret is not valid base32",
-            hint="copy the key Meta shows under 'set up manually' (letters A-Z and digits 2-7)",
+            "the 2FA secret is not a valid base32 TOTP key",
+            hint="copy the whole key Meta shows under 'set up manually' (32 letters A-Z and digits 2-7)",
         ) from None
-    if not secret:
-        raise CredentialError("the 2FA secret is empty")
     return secret
