@@ -9,10 +9,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,63 +20,27 @@ ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "cli"]
 
 
-def _require(tool: str, package: str) -> str:
-    found = shutil.which(tool)
-    if not found:
-        pytest.fail(f"{tool} is not installed: run `make test` (it installs {package}), or apt-get install {package}")
-    return found
-
-
 # -- a real keyring: gnome-keyring's Secret Service in a private D-Bus session ------------------------------------
 
 
-@dataclass
-class KeyringSession:
-    env: dict[str, str]  # what a child process needs to reach this keyring
-
-
 @pytest.fixture(scope="session")
-def keyring_session(tmp_path_factory) -> KeyringSession:
-    dbus_daemon = _require("dbus-daemon", "dbus")
-    gnome_keyring = _require("gnome-keyring-daemon", "gnome-keyring")
-    home = tmp_path_factory.mktemp("keyring-home")
-    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_RUNTIME_DIR": str(home / "run")}
-    (home / "run").mkdir(mode=0o700)
-    bus = subprocess.Popen([dbus_daemon, "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE,
-                           stderr=subprocess.DEVNULL, env=env, text=True)
-    address = bus.stdout.readline().strip()
-    env["DBUS_SESSION_BUS_ADDRESS"] = address
-    daemon = subprocess.Popen([gnome_keyring, "--foreground", "--unlock", "--components=secrets"],
-                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    daemon.stdin.write(secrets.token_hex(16).encode())
-    daemon.stdin.close()
-    previous = {key: os.environ.get(key) for key in ("DBUS_SESSION_BUS_ADDRESS", "XDG_DATA_HOME")}
-    os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
-    os.environ["XDG_DATA_HOME"] = env["XDG_DATA_HOME"]
-    _wait_for_secret_service()
-    yield KeyringSession(env={"DBUS_SESSION_BUS_ADDRESS": address, "XDG_DATA_HOME": env["XDG_DATA_HOME"]})
-    daemon.terminate()
-    bus.terminate()
-    daemon.wait(10)
-    bus.wait(10)
+def keyring_session(tmp_path_factory) -> dict[str, str]:
+    """Variables that point a process at a real, private Secret Service keyring; this process uses it too."""
+    from fixtures.private_keyring import PrivateKeyring, missing_tools
+
+    if missing_tools():
+        pytest.fail("missing " + ", ".join(missing_tools()) + ": run `make test`, which installs them")
+    private = PrivateKeyring(tmp_path_factory.mktemp("keyring-home"))
+    env = private.start()
+    previous = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    import keyring.core
+
+    keyring.core.init_backend()
+    yield env
+    private.stop()
     for key, value in previous.items():
         os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-
-
-def _wait_for_secret_service() -> None:
-    import keyring.core
-    from keyring.backends import SecretService
-
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        backend = SecretService.Keyring()
-        try:
-            backend.get_preferred_collection()
-            keyring.core.init_backend()
-            return
-        except Exception:  # noqa: BLE001 - the daemon is still starting
-            time.sleep(0.2)
-    pytest.fail("gnome-keyring did not start its Secret Service on the private D-Bus session")
 
 
 # -- Chromium -------------------------------------------------------------------------------------------------------
@@ -176,6 +138,6 @@ def cli(tmp_path, keyring_session, chromium_path) -> Cli:
         "SUBMIT_OBJECTIONS_KEYRING_SERVICE": f"submit-objections-test-{secrets.token_hex(4)}",
         "SUBMIT_OBJECTIONS_CHROMIUM": chromium_path,
         "PYTHONPATH": str(ROOT),
-        **keyring_session.env,
+        **keyring_session,
     }
     return Cli(env=env, home=home)

@@ -1,0 +1,100 @@
+"""Builds matching accounts for the mock of Meta and for the tool, stores their secrets, reads the archive back."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@dataclass
+class Person:
+    """One account as both sides see it: the mock's record and the tool's accounts-file entry."""
+
+    name: str
+    region: str = "DE"
+    form_variant: str = "2024"
+    totp: bool = False
+    twofa_route: str = "app"
+    reject_first_codes: int = 0
+    already_objected: bool = False
+    checkpoint: str = ""
+    platform: str = "facebook"
+    store_password: bool = True
+    stored_password: str | None = None  # what the tool's keyring holds, when it differs from the real password
+    maildir: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def login(self) -> str:
+        return f"{self.name}@example.org"
+
+    @property
+    def password(self) -> str:
+        return f"pw-{self.name}-Zq9!"
+
+    def mock_entry(self) -> str:
+        lines = [
+            "[[account]]",
+            f'login = "{self.login}"',
+            f'password = "{self.password}"',
+            f'email = "{self.login}"',
+            f'name = "{self.name.title()} Example"',
+            f'region = "{self.region}"',
+            f'form_variant = "{self.form_variant}"',
+            f'twofa_route = "{self.twofa_route}"',
+            f"reject_first_codes = {self.reject_first_codes}",
+            f"already_objected = {str(self.already_objected).lower()}",
+            f'checkpoint = "{self.checkpoint}"',
+        ]
+        if self.totp:
+            lines.append(f'totp_secret = "{TOTP_SECRET}"')
+        return "\n".join(lines) + "\n"
+
+    def tool_entry(self, mock_state: Path) -> str:
+        lines = [
+            "[[accounts]]",
+            f'name = "{self.name}"',
+            f'platform = "{self.platform}"',
+            f'login = "{self.login}"',
+            f'email = "{self.login}"',
+            f'country = "{self.region}"',
+            f'full_name = "{self.name.title()} Example"',
+        ]
+        if self.maildir:
+            lines.append(f'maildir = "{mock_state / "mail" / self.login}"')
+        lines += [f'{key} = "{value}"' for key, value in self.extra.items()]
+        return "\n".join(lines) + "\n"
+
+
+def mock_accounts(people: list[Person], login_control: str = "button", cookie_dialog: bool = True) -> str:
+    site = f'[site]\nlogin_control = "{login_control}"\ncookie_dialog = {str(cookie_dialog).lower()}\n\n'
+    return site + "\n".join(person.mock_entry() for person in people)
+
+
+def write_tool_accounts(path: Path, people: list[Person], mock_state: Path) -> Path:
+    path.write_text("\n".join(person.tool_entry(mock_state) for person in people))
+    return path
+
+
+def store_secrets(cli, config: Path, people: list[Person]) -> None:
+    for person in people:
+        if not person.store_password:
+            continue
+        secret_lines = (person.stored_password or person.password) + "\n" + (TOTP_SECRET if person.totp else "") + "\n"
+        stored = cli("--config", str(config), "credentials", "set", person.name, input=secret_lines)
+        assert stored.returncode == 0, stored.stderr
+
+
+def receipts(archive: Path, name: str) -> list[dict]:
+    return [json.loads(path.read_text()) for path in sorted((archive / name).glob("*/receipt.json"))]
+
+
+def table_row(stdout: str, name: str) -> list[str]:
+    for line in stdout.splitlines():
+        cells = line.split()
+        if cells and cells[0] == name:
+            return cells
+    raise AssertionError(f"no table row for {name} in:\n{stdout}")

@@ -1,0 +1,253 @@
+"""The real CLI in a subprocess, a real keyring, Debian's Chromium, and the mock of Meta's Facebook pages.
+
+Each test asserts what a user cares about: what the mock recorded as filed, what the archive holds, what the user
+was told, and the exit code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from e2e_support import Person, mock_accounts, receipts, store_secrets, table_row, write_tool_accounts
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class Scenario:
+    cli: object
+    mock: object
+    config: Path
+    archive: Path
+
+    def run(self, *args: str, timeout: float = 240):
+        return self.cli("--config", str(self.config), "--mirror", self.mock.url, "--archive", str(self.archive),
+                        *args, timeout=timeout)
+
+
+@pytest.fixture
+def scenario(cli, start_mock, tmp_path):
+    def build(people: list[Person], **site) -> Scenario:
+        mock = start_mock(mock_accounts(people, **site))
+        config = write_tool_accounts(tmp_path / "accounts.toml", people, mock.state)
+        store_secrets(cli, config, people)
+        return Scenario(cli, mock, config, tmp_path / "archive")
+
+    return build
+
+
+def assert_private_tree(folder: Path) -> None:
+    for path in [folder, *folder.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), f"{path} is {oct(mode)}"
+
+
+def test_2024_form_with_2fa_and_emailed_code_is_filed_and_archived(scenario):
+    anna = Person("anna", totp=True, form_variant="2024")
+    run = scenario([anna], login_control="div")
+    done = run.run()
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert table_row(done.stdout, "anna")[:3] == ["anna", "facebook", "confirmed"]
+    [filed] = run.mock.submissions()
+    assert filed["login"] == anna.login and filed["variant"] == "2024"
+    assert filed["fields"]["country"] == "DE" and filed["fields"]["email"] == anna.login
+    assert "Article 21(1)" in filed["fields"]["reason"] and "Anna Example" in filed["fields"]["reason"]
+
+    [receipt] = receipts(run.archive, "anna")
+    assert receipt["outcome"] == "confirmed" and receipt["sent"] is True
+    assert receipt["form"] == {"address": "https://www.facebook.com/help/contact/712876720715583", "variant": "2024"}
+    # The receipt holds exactly what was sent (a browser sends a text area's line breaks as CRLF).
+    assert receipt["fields"]["reason"] == filed["fields"]["reason"].replace("\r\n", "\n")
+    assert receipt["fields"]["country"] == "Germany" and "received your objection" in receipt["confirmation_text"]
+    assert receipt["started_at"] <= receipt["sent_at"] <= receipt["finished_at"]
+    folder = Path(table_row(done.stdout, "anna")[3])
+    shots = {shot["name"]: shot for shot in receipt["screenshots"]}
+    assert set(shots) == {"filled-form", "confirmation"}
+    for shot in shots.values():
+        assert hashlib.sha256((folder / shot["file"]).read_bytes()).hexdigest() == shot["sha256"]
+    assert_private_tree(run.archive)
+
+
+def test_2025_form_without_2fa_is_confirmed_at_once(scenario):
+    ben = Person("ben", region="FR", form_variant="2025")
+    run = scenario([ben])
+    done = run.run()
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    [filed] = run.mock.submissions()
+    assert filed["variant"] == "2025" and filed["fields"]["email"] == ben.login
+    assert "Article 21(1)" in filed["fields"]["reason"]
+    [receipt] = receipts(run.archive, "ben")
+    assert receipt["form"]["variant"] == "2025" and receipt["fields"]["about_ai_at_meta"] == "Yes"
+    assert "applied going forward" in receipt["confirmation_text"]
+
+
+def test_the_other_2fa_route_reaches_the_code_page(scenario):
+    cleo = Person("cleo", totp=True, twofa_route="notifications", form_variant="2025")
+    run = scenario([cleo])
+    done = run.run()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(run.mock.submissions()) == 1 and len(run.mock.events("totp_ok")) == 1
+
+
+def test_dry_run_starts_no_browser_sends_nothing_and_prints_the_steps_it_would_run(scenario, tmp_path):
+    anna = Person("anna", totp=True)
+    run = scenario([anna])
+    marker = tmp_path / "browser-was-started"
+    fake_browser = tmp_path / "chromium"
+    fake_browser.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    fake_browser.chmod(0o755)
+    run.cli.env["SUBMIT_OBJECTIONS_CHROMIUM"] = str(fake_browser)
+
+    done = run.run("--dry-run")
+
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists() and run.mock.requests() == [] and run.mock.submissions() == []
+    assert not run.archive.exists()
+    out = done.stdout
+    assert "Meta password: stored" in out and "2FA (TOTP) secret: stored" in out
+    assert anna.password not in out and "JBSW" not in out
+    assert "open https://www.facebook.com/login/" in out and "SEND: click button" in out
+    assert "| I object, under Article 21(1)" in out
+    # The printed steps are the very list the run executes.
+    from automation.config import load_accounts
+    from automation.steps import plan_lines
+    from automation.templates import render_objection
+    from flows import flow_for
+
+    account = load_accounts(run.config).accounts[0]
+    for line in plan_lines(flow_for("facebook").steps(account, render_objection(account)), indent="    "):
+        assert line in out
+
+
+def test_a_rehearsal_fills_the_form_and_files_nothing(scenario):
+    anna, ben = Person("anna", totp=True, form_variant="2024"), Person("ben", form_variant="2025")
+    run = scenario([anna, ben])
+    done = run.run("--rehearse")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert run.mock.submissions() == []
+    assert run.mock.events("code_sent") == [] and run.mock.events("submitted") == []
+    for person in (anna, ben):
+        assert table_row(done.stdout, person.name)[2] == "rehearsed"
+        [receipt] = receipts(run.archive, person.name)
+        assert receipt["mode"] == "rehearsal" and receipt["sent"] is False and receipt["sent_at"] is None
+        assert [shot["name"] for shot in receipt["screenshots"]] == ["filled-form"]
+        assert "Article 21(1)" in receipt["fields"]["reason"]
+
+
+def test_a_wrong_password_is_reported_and_nothing_is_filed(scenario):
+    dana = Person("dana", stored_password="not-the-password")
+    run = scenario([dana])
+    done = run.run()
+
+    assert done.returncode == 4
+    assert table_row(done.stdout, "dana")[2] == "failed"
+    assert "Meta says the password is wrong" in done.stdout and "credentials set dana" in done.stdout
+    assert run.mock.submissions() == [] and len(run.mock.events("login_failed")) == 1
+    assert "not-the-password" not in done.stdout + done.stderr
+    [receipt] = receipts(run.archive, "dana")
+    assert receipt["outcome"] == "failed" and receipt["screenshots"][0]["name"] == "final-failed"
+
+
+def test_a_refused_2fa_code_is_retried_with_the_next_code(scenario):
+    emil = Person("emil", totp=True, reject_first_codes=1, form_variant="2025")
+    run = scenario([emil])
+    done = run.run()
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [e["event"] for e in run.mock.events() if e["event"].startswith("totp")] == ["totp_failed", "totp_ok"]
+    assert len(run.mock.submissions()) == 1
+
+
+def test_a_checkpoint_stops_the_account_for_its_owner(scenario):
+    fay = Person("fay", checkpoint="identity")
+    run = scenario([fay])
+    done = run.run()
+
+    assert done.returncode == 3
+    assert table_row(done.stdout, "fay")[2:5] == ["needs", "the", "owner"]
+    assert "--headed --account fay" in done.stdout
+    assert run.mock.submissions() == []
+
+
+def test_a_region_without_the_form_is_reported_not_eligible(scenario):
+    gus = Person("gus", region="US", form_variant="2025")
+    run = scenario([gus])
+    done = run.run()
+
+    assert done.returncode == 4
+    assert table_row(done.stdout, "gus")[2:4] == ["not", "eligible"]
+    assert "only available in certain regions" in done.stdout
+    assert run.mock.submissions() == []
+
+
+def test_an_account_that_already_objected_is_not_filed_again(scenario):
+    hana = Person("hana", already_objected=True)
+    run = scenario([hana])
+    done = run.run()
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert table_row(done.stdout, "hana")[2:4] == ["already", "objected"]
+    assert run.mock.submissions() == [] and run.mock.events("already_objected_shown")
+    [receipt] = receipts(run.archive, "hana")
+    assert receipt["sent"] is False and "already objected" in receipt["page_said"]
+
+
+def test_a_missing_credential_fails_that_account_and_the_others_go_on(scenario):
+    ida, jon = Person("ida", store_password=False), Person("jon", form_variant="2025")
+    run = scenario([ida, jon])
+    done = run.run()
+
+    assert done.returncode == 4
+    assert table_row(done.stdout, "ida")[2] == "failed" and "credentials set ida" in done.stdout
+    assert table_row(done.stdout, "jon")[2] == "confirmed"
+    assert [s["login"] for s in run.mock.submissions()] == [jon.login]
+
+
+def test_a_malformed_accounts_file_is_refused_before_anything_starts(scenario):
+    kim = Person("kim", extra={"passwrd": "oops"})
+    run = scenario([])
+    run.config.write_text(kim.tool_entry(run.mock.state))
+    done = run.run()
+
+    assert done.returncode == 2
+    assert f"{run.config}:9: account 'kim': unknown field 'passwrd'" in done.stderr
+    assert "allowed fields:" in done.stderr
+    assert run.mock.requests() == [] and not run.archive.exists()
+
+
+def test_an_unknown_template_placeholder_is_refused_before_anything_starts(scenario, tmp_path):
+    template = tmp_path / "objection.txt"
+    template.write_text("I object to the use of my data for AI at Meta. " * 5 + "Signed, {full_name}")
+    lea = Person("lea", extra={"template": str(template)})
+    run = scenario([lea])
+    done = run.run()
+
+    assert done.returncode == 2 and "unknown placeholder(s) {full_name}" in done.stderr
+    assert run.mock.requests() == []
+
+
+def test_the_mock_really_changes_its_class_names(scenario):
+    """Guards the premise of every test here: a flow leaning on class names would fail."""
+    import re
+    import urllib.request
+
+    run = scenario([Person("max")])
+    pages = [urllib.request.urlopen(f"{run.mock.url}/www.facebook.com/login/").read().decode() for _ in range(2)]
+    classes = [set(re.findall(r'class="([^"]+)"', page)) for page in pages]
+    assert classes[0] and classes[0].isdisjoint(classes[1])
+
+
+def test_help_names_every_option_env_var_and_exit_code(cli):
+    done = cli("--help")
+    assert done.returncode == 0
+    for text in ("--dry-run", "--rehearse", "--mirror", "SUBMIT_OBJECTIONS_MIRROR", "SUBMIT_OBJECTIONS_CONFIG",
+                 "SUBMIT_OBJECTIONS_CHROMIUM", "credentials", "Exit codes", "130"):
+        assert text in done.stdout, text

@@ -1,0 +1,61 @@
+"""Secrets go to the real Secret Service keyring, and the CLI says what is stored without ever printing it."""
+
+from __future__ import annotations
+
+from automation.credentials import Keyring, safe_backend
+
+ACCOUNTS = """\
+[[accounts]]
+name = "anna"
+platform = "facebook"
+login = "anna@example.org"
+email = "anna@example.org"
+country = "DE"
+"""
+
+
+def test_the_backend_in_use_is_the_secret_service(keyring_session):
+    assert type(safe_backend()).__module__ == "keyring.backends.SecretService"
+
+
+def test_credentials_set_check_list_delete_through_the_cli(cli, tmp_path):
+    config = tmp_path / "accounts.toml"
+    config.write_text(ACCOUNTS)
+    service = cli.env["SUBMIT_OBJECTIONS_KEYRING_SERVICE"]
+
+    stored = cli("--config", str(config), "credentials", "set", "anna",
+                 input="Pw-7f3a9-unique\nJBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP\n")
+    assert stored.returncode == 0, stored.stderr
+    assert stored.stdout.strip() == "anna: password stored; 2FA secret stored"
+    backend = safe_backend()
+    assert backend.get_password(service, "anna/password") == "Pw-7f3a9-unique"
+    assert backend.get_password(service, "anna/totp") == "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+    checked = cli("--config", str(config), "credentials", "check")
+    assert checked.returncode == 0 and checked.stdout.strip() == "anna: password stored; 2FA secret stored, valid base32"
+    listed = cli("--config", str(config), "credentials", "list")
+    assert listed.stdout.strip() == "anna (facebook): Meta password, 2FA (TOTP) secret"
+    for output in (stored, checked, listed):
+        assert "Pw-7f3a9-unique" not in output.stdout + output.stderr and "JBSW" not in output.stdout + output.stderr
+
+    deleted = cli("--config", str(config), "credentials", "delete", "anna")
+    assert deleted.stdout.strip() == "anna: removed Meta password, 2FA (TOTP) secret"
+    assert backend.get_password(service, "anna/password") is None
+    missing = cli("--config", str(config), "credentials", "check")
+    assert missing.returncode == 2 and "anna: password MISSING" in missing.stdout
+
+
+def test_a_bad_totp_secret_and_an_unknown_account_are_refused(cli, tmp_path):
+    config = tmp_path / "accounts.toml"
+    config.write_text(ACCOUNTS)
+    bad = cli("--config", str(config), "credentials", "set", "anna", input="pw\nnot base32 at all!\n")
+    assert bad.returncode == 2 and "not a valid base32 TOTP key" in bad.stderr
+    assert safe_backend().get_password(cli.env["SUBMIT_OBJECTIONS_KEYRING_SERVICE"], "anna/password") is None
+    unknown = cli("--config", str(config), "credentials", "set", "bob", input="pw\n")
+    assert unknown.returncode == 2 and "no account named 'bob'" in unknown.stderr
+
+
+def test_exists_tells_a_stored_secret_from_a_missing_one(keyring_session):
+    store = Keyring.open()
+    store.set("zoe", "password", "x-unique-1")
+    assert store.exists("zoe", "password") and not store.exists("zoe", "totp")
