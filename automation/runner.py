@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 POLL_MS = 250
 TOTP_PERIOD_WAIT = 35  # seconds to wait for the next TOTP code after one was refused
+GROW_TEXT_AREAS = """() => { for (const area of document.querySelectorAll('textarea')) {
+    area.style.height = 'auto'; area.style.height = (area.scrollHeight + 4) + 'px'; } }"""
 
 
 class Secrets(Protocol):
@@ -212,6 +214,8 @@ class Runner:
         self.screenshot(step.name)
 
     def screenshot(self, name: str) -> None:
+        # Grow each text area to its content, so the whole text sent shows in the evidence, not its first lines.
+        self.page.evaluate(GROW_TEXT_AREAS)
         masks = [self.page.locator("input[type=password]")] + [self.locate(t) for t in self.secret_targets]
         png = self.page.screenshot(full_page=True, mask=masks, animations="disabled")
         self.job.evidence.save_screenshot(name, png)
