@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from pathlib import Path
 
 from automation.config import Account
 from automation.errors import ConfigError
