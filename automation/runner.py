@@ -243,6 +243,13 @@ class Runner:
         self.locate(step.target).fill(code)
         self.sent_at = utc_now()  # a code asked for again must be newer than this one
 
+    def _expect_gone(self, step: s.ExpectGone) -> None:
+        deadline = time.monotonic() + step.timeout
+        while self.showing(step.target):
+            if time.monotonic() >= deadline:
+                raise FlowError(step.reason)
+            self.pause(POLL_MS / 1000)
+
     def _capture(self, step: s.Capture) -> None:
         self.notes[step.record_as] = " ".join(self.locate(step.target).inner_text().split())
 

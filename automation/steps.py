@@ -164,6 +164,18 @@ class EmailCode(_Frozen):
         return f"type the code Meta emails to the account into {self.target.describe()}"
 
 
+class ExpectGone(_Frozen):
+    """An outcome check: the target must disappear (the form after Send), else the flow fails with `reason`."""
+
+    kind: Literal["expect_gone"] = "expect_gone"
+    target: Target
+    reason: str
+    timeout: float = 10
+
+    def describe(self) -> str:
+        return f"check that {self.target.describe()} is gone within {self.timeout:g} s"
+
+
 class Capture(_Frozen):
     kind: Literal["capture"] = "capture"
     target: Target
@@ -215,7 +227,8 @@ class Branch(_Frozen):
 
 
 Step = Annotated[
-    Union[Goto, Click, Fill, KeepValue, TypeSecret, Select, Check, Screenshot, Submit, EmailCode, Capture, Record,
+    Union[Goto, Click, Fill, KeepValue, TypeSecret, Select, Check, Screenshot, Submit, EmailCode, ExpectGone, Capture,
+          Record,
           Outcome, Branch],
     Field(discriminator="kind"),
 ]

@@ -7,8 +7,8 @@ straight or curly. Nothing here knows a CSS class or a generated id.
 from __future__ import annotations
 
 from automation.config import Account
-from automation.steps import (Branch, Capture, Case, Check, Click, EmailCode, Fill, KeepValue, Outcome, Record,
-                              Screenshot, Select, Step, Submit, TypeSecret, label, role, text, url)
+from automation.steps import (Branch, Capture, Case, Check, Click, EmailCode, ExpectGone, Fill, KeepValue, Outcome,
+                              Record, Screenshot, Select, Step, Submit, TypeSecret, label, role, text, url)
 
 A = "['’]"  # straight or curly apostrophe
 
@@ -33,9 +33,11 @@ ALREADY_OBJECTED = text(
     rf"you{A}ve already objected|you have already objected|already (submitted|made|sent) (an|this|your) "
     r"(objection|request)|your objection (is|has been) (already )?(honou?red|in place)"
 )
+# Only wording that appears after sending: a form's own intro may say "it will be applied going forward".
 CONFIRMED = text(
     rf"we{A}ve received your (objection|request)|we have received your (objection|request)"
-    r"|will be applied going forward|your (objection|request) (has been|was) (sent|submitted|received)"
+    r"|(your|the|this) (request|objection) will be applied going forward"
+    r"|your (objection|request) (has been|was) (sent|submitted|received)"
 )
 FORM_2025_QUESTION = text(r"is your request about ai at meta")
 COUNTRY_FIELD = label(r"country")
@@ -126,19 +128,24 @@ def _two_factor(account: Account, passed: list[Case]) -> list[Step]:
     ]
 
 
-def confirmed() -> list[Step]:
+def confirmed(wait: float) -> list[Step]:
     return [
+        ExpectGone(target=SEND, timeout=wait / 3, reason="the form is still on the page after Send, so Meta may not have taken it; "
+                   "nothing is counted as filed: look at the final screenshot and run again"),
         Capture(target=CONFIRMED, record_as="confirmation_text"),
         Screenshot(name="confirmation"),
         Outcome(status="confirmed", reason="Meta confirmed the objection on screen"),
     ]
 
 
-def objection_form(account: Account, objection: str, *, form_timeout: float = 30) -> list[Step]:
-    """From the page the 'object' link opened: recognise the state or the form variant, fill it, send it."""
+def objection_form(account: Account, objection: str, *, wait: float = 30) -> list[Step]:
+    """From the page the 'object' link opened: recognise the state or the form variant, fill it, send it.
+
+    `wait` is how long each page may take to show what the flow looks for.
+    """
     return [Branch(
         purpose="the objection form",
-        timeout=form_timeout,
+        timeout=wait,
         cases=[
             Case(when=[REGION], steps=[Outcome(
                 status="not_eligible",
@@ -146,8 +153,8 @@ def objection_form(account: Account, objection: str, *, form_timeout: float = 30
                 "and a few more), and this account's region is not one of them",
             )]),
             checkpoint(account),
-            Case(when=[FORM_2025_QUESTION], steps=_form_2025(account, objection)),
-            Case(when=[COUNTRY_FIELD], steps=_form_2024(account, objection)),
+            Case(when=[FORM_2025_QUESTION], steps=_form_2025(account, objection, wait)),
+            Case(when=[COUNTRY_FIELD], steps=_form_2024(account, objection, wait)),
             Case(when=[ALREADY_OBJECTED], steps=[
                 Capture(target=ALREADY_OBJECTED, record_as="already_objected_text"),
                 Screenshot(name="already-objected"),
@@ -157,8 +164,8 @@ def objection_form(account: Account, objection: str, *, form_timeout: float = 30
     )]
 
 
-def _form_2024(account: Account, objection: str) -> list[Step]:
-    confirmed_case = Case(when=[CONFIRMED], steps=confirmed())
+def _form_2024(account: Account, objection: str, wait: float) -> list[Step]:
+    confirmed_case = Case(when=[CONFIRMED], steps=confirmed(wait))
     code_not_taken = Outcome(status="failed", reason="Meta did not accept the emailed code twice; run again later")
     return [
         Record(key="form_variant", value="2024"),
@@ -167,20 +174,20 @@ def _form_2024(account: Account, objection: str) -> list[Step]:
         Fill(target=REASON_2024, value=objection, record_as="reason"),
         Screenshot(name="filled-form"),
         Submit(target=SEND),
-        Branch(purpose="after Send", cases=[
+        Branch(purpose="after Send", timeout=wait, cases=[
             Case(when=[TOO_SHORT], steps=[Outcome(
                 status="failed", reason="Meta rejected the objection text as too short; write a longer template",
             )]),
             Case(when=[CODE_FIELD], steps=[
                 EmailCode(target=CODE_FIELD),
                 Click(target=CONFIRM_CODE),
-                Branch(purpose="after the emailed code", cases=[
+                Branch(purpose="after the emailed code", timeout=wait, cases=[
                     confirmed_case,
                     Case(when=[CODE_REFUSED], steps=[
                         Click(target=NEW_CODE, optional=True, wait=2),
                         EmailCode(target=CODE_FIELD),
                         Click(target=CONFIRM_CODE),
-                        Branch(purpose="after a new emailed code", cases=[
+                        Branch(purpose="after a new emailed code", timeout=wait, cases=[
                             confirmed_case, Case(when=[CODE_REFUSED], steps=[code_not_taken]),
                         ]),
                     ]),
@@ -191,7 +198,7 @@ def _form_2024(account: Account, objection: str) -> list[Step]:
     ]
 
 
-def _form_2025(account: Account, objection: str) -> list[Step]:
+def _form_2025(account: Account, objection: str, wait: float) -> list[Step]:
     return [
         Record(key="form_variant", value="2025"),
         Check(target=role("radio", r"^\s*yes\s*$"), record_as="about_ai_at_meta", record_value="Yes"),
@@ -199,5 +206,5 @@ def _form_2025(account: Account, objection: str) -> list[Step]:
         Fill(target=REASON_2025, value=objection, record_as="reason"),
         Screenshot(name="filled-form"),
         Submit(target=SEND),
-        Branch(purpose="after Send", cases=[Case(when=[CONFIRMED], steps=confirmed())]),
+        Branch(purpose="after Send", timeout=wait, cases=[Case(when=[CONFIRMED], steps=confirmed(wait))]),
     ]

@@ -177,3 +177,23 @@ def test_an_outcome_step_ends_the_flow(page, tmp_path, status):
     page.set_content("<p>x</p>")
     result = make_runner(page, tmp_path).run([Outcome(status=status, reason="r"), Outcome(status="failed", reason="no")])
     assert result.status == status
+
+
+def test_a_form_whose_intro_sounds_like_a_confirmation_is_never_reported_confirmed(page, tmp_path):
+    """Silent false success: Send did nothing, the form is still there, its intro says 'applied going forward'."""
+    from automation.config import Account
+    from flows.meta_common import objection_form
+
+    page.set_content("""<h1>Exercise your right to object</h1>
+        <p>If your request is about AI at Meta, it will be applied going forward.</p>
+        <p>Your request will be applied going forward once we have reviewed it.</p>
+        <fieldset><legend>Is your request about AI at Meta?</legend>
+        <input type="radio" name="q" id="y"><label for="y">Yes</label></fieldset>
+        <label for="e">Email address</label><input id="e" value="anna@example.org">
+        <label for="r">Tell us more about your request (optional)</label><textarea id="r"></textarea>
+        <button onclick="return false">Send</button>""")
+    account = Account(name="anna", platform="facebook", login="anna@example.org", email="anna@example.org",
+                      country="DE")
+    runner = make_runner(page, tmp_path)
+    result = runner.run(objection_form(account, "I object. " * 20, wait=3))
+    assert result.status == "failed" and "still on the page after Send" in result.reason
