@@ -6,8 +6,11 @@ Only click commands live here: parse, call into automation/, print, map errors t
 from __future__ import annotations
 
 import functools
+import json
 import logging
+import os
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,12 +18,14 @@ import click
 import platformdirs
 
 from automation import __version__
-from automation.browser import find_chromium, launch
+from automation.batch import Batch, BatchSettings
+from automation.browser import find_chromium
 from automation.config import AccountsFile, load_accounts
 from automation.credentials import SECRET_KINDS, Keyring, normalise_totp_secret
 from automation.errors import EXIT_CODE_TABLE, ExitCode, ExpectedError
-from automation.jobs import AccountReport, Plan, RunOptions, is_interactive, missing_password, run_account
-from automation.report import exit_code, outcome_label, table
+from automation.jobs import AccountReport, Plan, RunOptions, missing_password
+from automation.progress import progress_for
+from automation.report import as_json as reports_as_json, exit_code, table
 from automation.steps import plan_lines
 from automation.templates import render_objection
 from flows import flow_for
@@ -82,13 +87,19 @@ def _setup_logging(verbosity: int) -> None:
 @click.option("--headed", is_flag=True, help="Show the browser window.")
 @click.option("--code-wait", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
               help="How long to wait for Meta's emailed code in the account's Maildir [default: 180].")
+@click.option("--concurrency", type=click.IntRange(1, 8), default=1, show_default=True, envvar="SUBMIT_OBJECTIONS_CONCURRENCY",
+              help="Run up to N accounts at once, each in its own browser. Env: SUBMIT_OBJECTIONS_CONCURRENCY.")
+@click.option("--pause", type=click.FloatRange(min=0), default=5, show_default=True, metavar="SECONDS",
+              envvar="SUBMIT_OBJECTIONS_PAUSE",
+              help="Longest pause between two accounts, as a person would take (0: none). Env: SUBMIT_OBJECTIONS_PAUSE.")
+@click.option("--json", "as_json", is_flag=True, help="Print the final table as JSON.")
 @click.option("-v", "--verbose", count=True, help="Log each step (-v), and more (-vv).")
 @click.option("-q", "--quiet", count=True, help="Print only the final table.")
 @click.version_option(__version__, prog_name=APP)
 @click.pass_context
 def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool, rehearse: bool, archive: Path,
-         mirror: str | None, chromium: str | None, headed: bool, code_wait: float | None, verbose: int,
-         quiet: int) -> None:
+         mirror: str | None, chromium: str | None, headed: bool, code_wait: float | None, concurrency: int,
+         pause: float, as_json: bool, verbose: int, quiet: int) -> None:
     """File an objection to Meta's use of your information for AI, for every account in the accounts file.
 
     For each account: log in with the password and 2FA secret from the keyring, open the Privacy Centre's
@@ -102,7 +113,8 @@ def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool
     if dry_run and rehearse:
         raise click.UsageError("--dry-run and --rehearse exclude each other: a dry run opens no browser at all")
     try:
-        code = _run(ctx.obj, names, dry_run, rehearse, archive, mirror, chromium, headed, code_wait, quiet)
+        code = _run(ctx.obj, names, dry_run, rehearse, archive, mirror, chromium, headed, code_wait, quiet, concurrency,
+                    pause, as_json)
     except ExpectedError as error:
         raise Failure(error) from None
     ctx.exit(int(code))
@@ -116,7 +128,8 @@ def _plans(accounts: AccountsFile, names: tuple[str, ...]) -> list[Plan]:
     return plans
 
 
-def _run(app: App, names, dry_run, rehearse, archive, mirror, chromium, headed, code_wait, quiet) -> ExitCode:
+def _run(app: App, names, dry_run, rehearse, archive, mirror, chromium, headed, code_wait, quiet, concurrency, pause,
+         as_json) -> ExitCode:
     accounts = app.accounts()
     plans = _plans(accounts, names)  # every template and flow is checked before any browser starts
     if dry_run:
@@ -124,34 +137,45 @@ def _run(app: App, names, dry_run, rehearse, archive, mirror, chromium, headed, 
         return ExitCode.OK
 
     keyring = Keyring.open()
-    executable = find_chromium(chromium or accounts.settings.chromium)
-    options = RunOptions(
-        archive=archive.expanduser(),
-        mirror=mirror,
-        rehearse=rehearse,
-        code_wait_seconds=code_wait or accounts.settings.code_wait_seconds,
-        interactive=is_interactive(),
-    )
+    settings = BatchSettings(executable=find_chromium(chromium or accounts.settings.chromium), headed=headed,
+                             concurrency=concurrency, pause=pause)
     reports: list[AccountReport] = []
     runnable = []
     for plan in plans:
         problem = missing_password(keyring, plan.account)
         (reports.append(problem) if problem else runnable.append(plan))
-
+    progress = progress_for([plan.account.name for plan in runnable], quiet=quiet > 0)
+    options = RunOptions(
+        archive=archive.expanduser(),
+        mirror=mirror,
+        rehearse=rehearse,
+        code_wait_seconds=code_wait or accounts.settings.code_wait_seconds,
+        ask=_terminal_prompt(progress),
+    )
+    batch = Batch(runnable, keyring, options, settings, progress)
     if runnable:
-        with launch(executable, headed=headed) as browser:
-            for number, plan in enumerate(runnable, start=1):
-                if quiet <= 0:
-                    click.echo(f"[{number}/{len(runnable)}] {plan.account.name}: started", err=True)
-                report = run_account(browser, plan, keyring, options)
-                reports.append(report)
-                if quiet <= 0:
-                    click.echo(f"[{number}/{len(runnable)}] {plan.account.name}: {outcome_label(report.status)}", err=True)
+        with progress.shown():
+            reports += batch.run()
 
     order = {plan.account.name: index for index, plan in enumerate(plans)}
     reports.sort(key=lambda report: order[report.account])
-    click.echo(table(reports))
+    click.echo(json.dumps(reports_as_json(reports), indent=2) if as_json else table(reports))
+    if batch.abandoned:  # browsers still running in their threads would crash an orderly interpreter exit
+        sys.stdout.flush()
+        os._exit(int(ExitCode.INTERRUPTED))
     return exit_code(reports, rehearse)
+
+
+def _terminal_prompt(progress):
+    lock = threading.Lock()
+
+    def ask(prompt: str) -> str | None:
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            return None
+        with lock, progress.suspended():
+            return click.prompt(prompt, hide_input=True, default="", show_default=False, err=True) or None
+
+    return ask
 
 
 def _print_dry_run(plans: list[Plan], mirror: str | None) -> None:

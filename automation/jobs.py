@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import click
 from playwright.sync_api import Browser, Error as PlaywrightError
 
 from automation import __version__, mailcodes
@@ -21,8 +19,8 @@ from automation.archive import EvidenceFolder, iso, utc_now
 from automation.browser import new_context
 from automation.config import Account
 from automation.credentials import Keyring
-from automation.errors import SubmitObjectionsError
-from automation.runner import Job, Runner
+from automation.errors import ExpectedError
+from automation.runner import Job, Result, Runner
 from automation.steps import Step
 
 log = logging.getLogger(__name__)
@@ -45,6 +43,7 @@ class AccountReport:
     reason: str
     evidence: Path | None = None
     details: dict[str, str] = field(default_factory=dict)
+    screenshot: Path | None = None  # the page as it was when the account stopped short of a confirmation
 
 
 @dataclass
@@ -53,8 +52,9 @@ class RunOptions:
     mirror: str | None = None
     rehearse: bool = False
     code_wait_seconds: float = 180
-    interactive: bool = False  # a person is at the terminal to type a code
+    ask: Callable[[str], str | None] = lambda prompt: None  # asks the person at the terminal, if there is one
     on_step: Callable[[str, str], None] = lambda account, description: None
+    cancelled: Callable[[], bool] = lambda: False
 
 
 class KeyringSecrets:
@@ -78,12 +78,7 @@ def missing_password(keyring: Keyring, account: Account) -> AccountReport | None
 
 
 def ask_at_terminal(options: RunOptions, account: Account) -> Callable[[str], str | None]:
-    def ask(prompt: str) -> str | None:
-        if not options.interactive:
-            return None
-        return click.prompt(f"{account.name}: {prompt}", hide_input=True, default="", show_default=False, err=True) or None
-
-    return ask
+    return lambda prompt: options.ask(f"{account.name}: {prompt}")
 
 
 def code_source(options: RunOptions, account: Account):
@@ -99,6 +94,7 @@ def code_source(options: RunOptions, account: Account):
 
 
 def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions) -> AccountReport:
+    """One account in a fresh browser context; whatever happens, a report, and a receipt once a page was reached."""
     account = plan.account
     started = utc_now()
     evidence = EvidenceFolder(options.archive, account.name, started)
@@ -110,21 +106,31 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
         evidence=evidence,
         rehearse=options.rehearse,
         on_step=lambda description: options.on_step(account.name, description),
+        cancelled=options.cancelled,
     )
     context = new_context(browser, options.mirror)
+    runner = Runner(context.new_page(), job)
+    screenshot = None
     try:
-        page = context.new_page()
-        runner = Runner(page, job)
         result = runner.run(plan.steps)
-        if result.status not in ("confirmed", "rehearsed"):
-            _final_screenshot(runner, result.status)
-    except SubmitObjectionsError as error:
-        return AccountReport(account.name, account.platform, "failed", str(error))
+        if result.status not in ("confirmed", "rehearsed", "interrupted"):
+            screenshot = _final_screenshot(runner, result.status)
+    except ExpectedError as error:  # e.g. the keyring was locked when a secret was needed
+        result = Result("failed", str(error).replace("\n  hint:", ";"), runner.fields, runner.notes)
+    except PlaywrightError as error:  # the browser itself went away, as Ctrl-C in a terminal does to it
+        status = "interrupted" if options.cancelled() else "failed"
+        result = Result(status, f"the browser stopped: {error.message.splitlines()[0]}", runner.fields, runner.notes)
+    except Exception as error:  # noqa: BLE001 - one account's bug must not stop the others
+        log.debug("unexpected error for %s", account.name, exc_info=True)
+        result = Result("failed", f"unexpected {type(error).__name__} (a bug: please report it; -vv shows where)",
+                        runner.fields, runner.notes)
     finally:
         try:
             context.close()
         except PlaywrightError:
             pass
+    if result.status == "failed" and options.cancelled():
+        result.status = "interrupted"
     receipt = {
         "tool": "submit-objections",
         "tool_version": __version__,
@@ -146,15 +152,14 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
         "finished_at": iso(utc_now()),
     }
     evidence.write_receipt(receipt)
-    return AccountReport(account.name, account.platform, result.status, result.reason, evidence.path, result.notes)
+    return AccountReport(account.name, account.platform, result.status, result.reason, evidence.path, result.notes,
+                         screenshot)
 
 
-def _final_screenshot(runner: Runner, status: str) -> None:
+def _final_screenshot(runner: Runner, status: str) -> Path | None:
     try:
-        runner.screenshot(f"final-{status.replace('_', '-')}")
+        return runner.screenshot(f"final-{status.replace('_', '-')}")
     except PlaywrightError as error:
         log.warning("could not take the final screenshot: %s", error.message.splitlines()[0])
+        return None
 
-
-def is_interactive() -> bool:
-    return sys.stdin.isatty() and sys.stderr.isatty()

@@ -26,8 +26,22 @@ def table(reports: list[AccountReport]) -> str:
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3] for row in rows]
     lines.append("")
-    lines += [f"{r.account}: {r.reason}" for r in reports]
+    lines += [f"{r.account}: {r.reason}" + (f" (screenshot: {r.screenshot})" if r.screenshot else "") for r in reports]
     return "\n".join(lines)
+
+
+def as_json(reports: list[AccountReport]) -> list[dict]:
+    return [{
+        "account": r.account,
+        "platform": r.platform,
+        "outcome": r.status,
+        "outcome_label": outcome_label(r.status),
+        "reason": r.reason,
+        "evidence": str(r.evidence) if r.evidence else None,
+        "screenshot": str(r.screenshot) if r.screenshot else None,
+        "form_variant": r.details.get("form_variant"),
+        "confirmation_text": r.details.get("confirmation_text"),
+    } for r in reports]
 
 
 def exit_code(reports: list[AccountReport], rehearsal: bool) -> ExitCode:

@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Protocol
 
 import pyotp
@@ -53,6 +54,7 @@ class Job:
     evidence: EvidenceFolder
     rehearse: bool = False
     on_step: Callable[[str], None] = lambda description: None
+    cancelled: Callable[[], bool] = lambda: False  # Ctrl-C: stop at the next step or wait
 
 
 @dataclass
@@ -93,6 +95,7 @@ class Runner:
 
     def execute(self, flow: list[s.Step]) -> None:
         for step in flow:
+            self._stop_if_cancelled()
             description = step.describe()
             log.info("%s: %s", self.job.account_name, description)
             self.job.on_step(description)
@@ -132,8 +135,14 @@ class Runner:
             return False
 
     def pause(self, seconds: float) -> None:
+        self._stop_if_cancelled()
         # Playwright's own wait, not time.sleep: the mirror's route handlers must keep running meanwhile.
         self.page.wait_for_timeout(seconds * 1000)
+
+    def _stop_if_cancelled(self) -> None:
+        if self.job.cancelled():
+            after_send = " after Send was clicked: check the account before running again" if self.sent_at else ""
+            raise FlowFinished("interrupted", f"stopped by the user{after_send}")
 
     # -- the steps --------------------------------------------------------------------------------------------------
 
@@ -213,12 +222,12 @@ class Runner:
     def _screenshot(self, step: s.Screenshot) -> None:
         self.screenshot(step.name)
 
-    def screenshot(self, name: str) -> None:
+    def screenshot(self, name: str) -> Path:
         # Grow each text area to its content, so the whole text sent shows in the evidence, not its first lines.
         self.page.evaluate(GROW_TEXT_AREAS)
         masks = [self.page.locator("input[type=password]")] + [self.locate(t) for t in self.secret_targets]
         png = self.page.screenshot(full_page=True, mask=masks, animations="disabled")
-        self.job.evidence.save_screenshot(name, png)
+        return self.job.evidence.save_screenshot(name, png)
 
     def _submit(self, step: s.Submit) -> None:
         self.notes["form_url"] = self.page.url

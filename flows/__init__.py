@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from automation.errors import ConfigError
-from flows import facebook
+from flows import facebook, instagram
 from flows.base import Flow
 
-FLOWS: dict[str, Flow] = {flow.platform: flow for flow in (facebook.FLOW,)}
+FLOWS: dict[str, Flow] = {flow.platform: flow for flow in (facebook.FLOW, instagram.FLOW)}
 
 
 def flow_for(platform: str) -> Flow:

@@ -11,12 +11,17 @@ HOME = "https://www.facebook.com"
 SIGNED_IN = r"^https://www\.facebook\.com/(?!login|two_step_verification|two_factor|checkpoint|recover)"
 OBJECT_LINK = role("link", r"^\s*object\s*$")
 POLICY_BOX_LINK = role("link", r"right to object")
+TRUST_BROWSER = meta.Interstitial(
+    purpose="trust this browser",
+    shows=role("button", r"^\s*(save browser|trust this (device|browser)|always confirm)\s*$"),
+    answer=role("button", r"^\s*(save browser|trust this (device|browser)|always confirm)\s*$"),
+)
 
 
 def build(account: Account, objection: str) -> list[Step]:
     return [
         Goto(url=f"{HOME}/login/"),
-        *meta.login(account, login_field=r"email|phone", signed_in=SIGNED_IN),
+        *meta.login(account, login_field=r"email|phone", signed_in=SIGNED_IN, interstitials=[TRUST_BROWSER]),
         Goto(url=f"{HOME}/privacy/center/"),
         Branch(
             purpose="the Privacy Centre's section on generative AI",

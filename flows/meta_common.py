@@ -6,15 +6,19 @@ straight or curly. Nothing here knows a CSS class or a generated id.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from automation.config import Account
 from automation.steps import (Branch, Capture, Case, Check, Click, EmailCode, ExpectGone, Fill, KeepValue, Outcome,
-                              Record, Screenshot, Select, Step, Submit, TypeSecret, label, role, text, url)
+                              Record, Screenshot, Select, Step, Submit, Target, TypeSecret, label, role, text, url)
 
 A = "['’]"  # straight or curly apostrophe
 
 COOKIE_DECLINE = role("button", r"decline optional cookies|only allow essential cookies")
-WRONG_PASSWORD = text(rf"password (that )?you{A}ve entered is incorrect|incorrect password|wrong password")
-UNKNOWN_LOGIN = text(r"isn.t connected to an account|couldn.t find your account")
+WRONG_PASSWORD = text(
+    rf"password (that )?you{A}ve entered is incorrect|your password was incorrect|incorrect password|wrong password"
+)
+UNKNOWN_LOGIN = text(r"isn.t connected to an account|couldn.t find your account|doesn.t belong to an account")
 CHECKPOINT_TEXT = text(
     rf"confirm your identity|help us confirm it{A}s you|confirm that you{A}re human|account has been locked"
     r"|suspect automated behaviou?r|was this you\?"
@@ -24,9 +28,8 @@ TWO_FACTOR_ELSEWHERE = text(r"check your notifications on another device")
 TWO_FACTOR_PAGE = text(r"go to your authentication app|enter the 6.digit code|security code")
 TWO_FACTOR_REFUSED = text(
     rf"code (doesn{A}t|does not|didn{A}t|did not) work|(isn{A}t|is not|wasn{A}t|was not) (right|correct|valid)"
-    r"|incorrect (code|security code)|wrong code|please check the code"
+    r"|incorrect (code|security code)|wrong code|please check the (security )?code"
 )
-TRUST_BROWSER = role("button", r"^\s*(save browser|trust this (device|browser)|always confirm)\s*$")
 
 REGION = text(r"only available (to|for) people in certain (regions|countries)|not available in your (region|country)")
 ALREADY_OBJECTED = text(
@@ -34,6 +37,10 @@ ALREADY_OBJECTED = text(
     r"(objection|request)|your objection (is|has been) (already )?(honou?red|in place)"
 )
 # Only wording that appears after sending: a form's own intro may say "it will be applied going forward".
+COVERED_BY_LINKED = text(
+    r"already (been )?submitted (from|by|for) (a|your) linked account|covered by (a|your) linked account"
+    r"|linked account.{0,60}already (objected|submitted)"
+)
 CONFIRMED = text(
     rf"we{A}ve received your (objection|request)|we have received your (objection|request)"
     r"|(your|the|this) (request|objection) will be applied going forward"
@@ -60,16 +67,23 @@ def checkpoint(account: Account) -> Case:
     )])
 
 
-def login(account: Account, *, login_field: str, signed_in: str) -> list[Step]:
+@dataclass(frozen=True)
+class Interstitial:
+    """A page or dialog Meta may show after login ("Save browser", "Save your login info?"), and how to get past."""
+
+    purpose: str
+    shows: Target
+    answer: Target
+
+
+def login(account: Account, *, login_field: str, signed_in: str, interstitials: list[Interstitial]) -> list[Step]:
     """Cookie dialog, login form, then each step Meta may or may not ask for, in order; ends logged in or stops.
 
     `login_field` is the login field's label pattern; `signed_in` matches the address of any page past the login.
     """
-    past_login = url(signed_in)
-    two_factor_page = Case(when=[TWO_FACTOR_PAGE], steps=[])
-    trust_prompt = Case(when=[TRUST_BROWSER], steps=[])
-    signed_in_case = Case(when=[past_login], steps=[])
-    return [
+    past_login = Case(when=[url(signed_in)], steps=[])
+    later_pages = [Case(when=[item.shows], steps=[]) for item in interstitials]
+    steps: list[Step] = [
         Click(target=COOKIE_DECLINE, optional=True, wait=3),
         Fill(target=label(login_field), value=account.login),
         TypeSecret(target=label(r"^\s*password"), secret="password"),
@@ -89,18 +103,20 @@ def login(account: Account, *, login_field: str, signed_in: str) -> list[Step]:
                 Click(target=text(r"^\s*authentication app\s*$")),
                 Click(target=role("button", r"^\s*continue\s*$")),
             ]),
-            two_factor_page, trust_prompt, signed_in_case,
+            Case(when=[TWO_FACTOR_PAGE], steps=[]), *later_pages, past_login,
         ]),
         Branch(purpose="two-factor, when asked", cases=[
-            Case(when=[TWO_FACTOR_PAGE], steps=_two_factor(account, [checkpoint(account), trust_prompt, signed_in_case])),
-            checkpoint(account), trust_prompt, signed_in_case,
+            Case(when=[TWO_FACTOR_PAGE], steps=_two_factor(account, [checkpoint(account), *later_pages, past_login])),
+            checkpoint(account), *later_pages, past_login,
         ]),
-        Branch(purpose="trust this browser, when asked", cases=[
-            Case(when=[TRUST_BROWSER], steps=[Click(target=TRUST_BROWSER)]),
-            checkpoint(account), signed_in_case,
-        ]),
-        Branch(purpose="signed in", cases=[checkpoint(account), signed_in_case]),
     ]
+    for index, item in enumerate(interstitials):
+        still_later = later_pages[index + 1:]
+        steps.append(Branch(purpose=f"{item.purpose}, when asked", cases=[
+            Case(when=[item.shows], steps=[Click(target=item.answer)]), checkpoint(account), *still_later, past_login,
+        ]))
+    steps.append(Branch(purpose="signed in", cases=[checkpoint(account), past_login]))
+    return steps
 
 
 def _two_factor(account: Account, passed: list[Case]) -> list[Step]:
@@ -155,6 +171,12 @@ def objection_form(account: Account, objection: str, *, wait: float = 30) -> lis
             checkpoint(account),
             Case(when=[FORM_2025_QUESTION], steps=_form_2025(account, objection, wait)),
             Case(when=[COUNTRY_FIELD], steps=_form_2024(account, objection, wait)),
+            Case(when=[COVERED_BY_LINKED], steps=[
+                Capture(target=COVERED_BY_LINKED, record_as="already_objected_text"),
+                Screenshot(name="already-objected"),
+                Outcome(status="already_objected", reason="Meta says an objection from a linked account in Accounts "
+                        "Center already covers this account: nothing more to do"),
+            ]),
             Case(when=[ALREADY_OBJECTED], steps=[
                 Capture(target=ALREADY_OBJECTED, record_as="already_objected_text"),
                 Screenshot(name="already-objected"),

@@ -74,7 +74,7 @@ def main() -> int:
     print(f"demo: the mock of Meta listens on {url} (loopback only)\n")
     try:
         store_demo_secrets(env)
-        run = cli("--mirror", url, "--archive", str(archive), env=env)
+        run = cli("--mirror", url, "--archive", str(archive), "--pause", "1", env=env)
         seen = outcomes(archive)
         print(f"\ndemo: the mock recorded {len(mock_submissions(DEMO / 'mock'))} objection(s) filed; "
               f"evidence is in {archive}")

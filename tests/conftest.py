@@ -137,6 +137,7 @@ def cli(tmp_path, keyring_session, chromium_path) -> Cli:
         "LANG": "C.UTF-8",
         "SUBMIT_OBJECTIONS_KEYRING_SERVICE": f"submit-objections-test-{secrets.token_hex(4)}",
         "SUBMIT_OBJECTIONS_CHROMIUM": chromium_path,
+        "SUBMIT_OBJECTIONS_PAUSE": "0",
         "PYTHONPATH": str(ROOT),
         **keyring_session,
     }
