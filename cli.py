@@ -26,6 +26,7 @@ from automation.errors import EXIT_CODE_TABLE, ExitCode, ExpectedError
 from automation.jobs import AccountReport, Plan, RunOptions, missing_password
 from automation.progress import progress_for
 from automation.report import as_json as reports_as_json, exit_code, table
+from automation.sessions import SessionStore, default_state_dir
 from automation.steps import plan_lines
 from automation.templates import render_objection
 from flows import flow_for
@@ -84,7 +85,11 @@ def _setup_logging(verbosity: int) -> None:
               "Env: SUBMIT_OBJECTIONS_MIRROR.")
 @click.option("--chromium", metavar="PATH", envvar="SUBMIT_OBJECTIONS_CHROMIUM",
               help="The Chromium or Chrome binary to drive. Env: SUBMIT_OBJECTIONS_CHROMIUM.")
-@click.option("--headed", is_flag=True, help="Show the browser window.")
+@click.option("--headed", is_flag=True, help="Show the browser window; when Meta asks for a security check, you solve it "
+              "there and the run carries on.")
+@click.option("--owner-wait", type=click.FloatRange(min=1), default=10, show_default=True, metavar="MINUTES",
+              help="With --headed: how long to wait for you to pass a security check in the window.")
+@click.option("--fresh-login", is_flag=True, help="Ignore saved sessions and log in with the password.")
 @click.option("--code-wait", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
               help="How long to wait for Meta's emailed code in the account's Maildir [default: 180].")
 @click.option("--concurrency", type=click.IntRange(1, 8), default=1, show_default=True, envvar="SUBMIT_OBJECTIONS_CONCURRENCY",
@@ -98,8 +103,8 @@ def _setup_logging(verbosity: int) -> None:
 @click.version_option(__version__, prog_name=APP)
 @click.pass_context
 def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool, rehearse: bool, archive: Path,
-         mirror: str | None, chromium: str | None, headed: bool, code_wait: float | None, concurrency: int,
-         pause: float, as_json: bool, verbose: int, quiet: int) -> None:
+         mirror: str | None, chromium: str | None, headed: bool, owner_wait: float, fresh_login: bool,
+         code_wait: float | None, concurrency: int, pause: float, as_json: bool, verbose: int, quiet: int) -> None:
     """File an objection to Meta's use of your information for AI, for every account in the accounts file.
 
     For each account: log in with the password and 2FA secret from the keyring, open the Privacy Centre's
@@ -114,7 +119,7 @@ def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool
         raise click.UsageError("--dry-run and --rehearse exclude each other: a dry run opens no browser at all")
     try:
         code = _run(ctx.obj, names, dry_run, rehearse, archive, mirror, chromium, headed, code_wait, quiet, concurrency,
-                    pause, as_json)
+                    pause, as_json, owner_wait * 60 if headed else 0, fresh_login)
     except ExpectedError as error:
         raise Failure(error) from None
     ctx.exit(int(code))
@@ -129,7 +134,7 @@ def _plans(accounts: AccountsFile, names: tuple[str, ...]) -> list[Plan]:
 
 
 def _run(app: App, names, dry_run, rehearse, archive, mirror, chromium, headed, code_wait, quiet, concurrency, pause,
-         as_json) -> ExitCode:
+         as_json, owner_wait, fresh_login) -> ExitCode:
     accounts = app.accounts()
     plans = _plans(accounts, names)  # every template and flow is checked before any browser starts
     if dry_run:
@@ -151,6 +156,10 @@ def _run(app: App, names, dry_run, rehearse, archive, mirror, chromium, headed, 
         rehearse=rehearse,
         code_wait_seconds=code_wait or accounts.settings.code_wait_seconds,
         ask=_terminal_prompt(progress),
+        sessions=SessionStore(default_state_dir()),
+        fresh_login=fresh_login,
+        owner_wait=owner_wait,
+        tell_owner=lambda message: click.echo(message, err=True),
     )
     batch = Batch(runnable, keyring, options, settings, progress)
     if runnable:
@@ -262,6 +271,8 @@ def credentials_delete(app: App, name: str) -> None:
     """Delete everything stored for NAME."""
     keyring = Keyring.open()
     removed = [SECRET_KINDS[kind] for kind in SECRET_KINDS if keyring.delete(name, kind)]
+    if SessionStore(default_state_dir()).delete(name):
+        removed.append("saved browser session")
     click.echo(f"{name}: removed {', '.join(removed)}" if removed else f"{name}: nothing was stored")
 
 

@@ -90,9 +90,13 @@ def launch(executable: str, headed: bool = False) -> Iterator[Browser]:
             browser.close()
 
 
-def new_context(browser: Browser, mirror: str | None) -> BrowserContext:
-    """A fresh context (no cookie shared with any other account), routed through the mirror when one is set."""
-    context = browser.new_context(locale="en-GB", service_workers="block", viewport={"width": 1280, "height": 900})
+def new_context(browser: Browser, mirror: str | None, storage_state: dict | None = None) -> BrowserContext:
+    """A fresh context (no cookie shared with any other account), routed through the mirror when one is set.
+
+    `storage_state` is this account's own saved session, if any.
+    """
+    context = browser.new_context(locale="en-GB", service_workers="block", viewport={"width": 1280, "height": 900},
+                                  storage_state=storage_state)
     context.set_default_timeout(15_000)
     if mirror:
         context.route("**/*", _mirror_handler(mirror))

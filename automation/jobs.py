@@ -21,6 +21,7 @@ from automation.config import Account
 from automation.credentials import Keyring
 from automation.errors import ExpectedError
 from automation.runner import Job, Result, Runner
+from automation.sessions import SessionStore
 from automation.steps import Step
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,10 @@ class RunOptions:
     ask: Callable[[str], str | None] = lambda prompt: None  # asks the person at the terminal, if there is one
     on_step: Callable[[str, str], None] = lambda account, description: None
     cancelled: Callable[[], bool] = lambda: False
+    sessions: SessionStore | None = None  # None: neither load nor save sessions
+    fresh_login: bool = False  # ignore a saved session (it is replaced after the login)
+    owner_wait: float = 0  # with a visible browser: how long the owner gets to pass a security check
+    tell_owner: Callable[[str], None] = lambda message: None
 
 
 class KeyringSecrets:
@@ -107,10 +112,14 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
         rehearse=options.rehearse,
         on_step=lambda description: options.on_step(account.name, description),
         cancelled=options.cancelled,
+        owner_wait=options.owner_wait,
+        tell_owner=options.tell_owner,
     )
-    context = new_context(browser, options.mirror)
+    saved = None if options.sessions is None or options.fresh_login else options.sessions.load(account.name)
+    context = new_context(browser, options.mirror, storage_state=saved)
     runner = Runner(context.new_page(), job)
     screenshot = None
+    result: Result | None = None
     try:
         result = runner.run(plan.steps)
         if result.status not in ("confirmed", "rehearsed", "interrupted"):
@@ -125,6 +134,7 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
         result = Result("failed", f"unexpected {type(error).__name__} (a bug: please report it; -vv shows where)",
                         runner.fields, runner.notes)
     finally:
+        _keep_session(context, options, account.name, result)
         try:
             context.close()
         except PlaywrightError:
@@ -146,6 +156,8 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
         "objection_text": plan.objection,
         "confirmation_text": result.notes.get("confirmation_text"),
         "page_said": result.notes.get("already_objected_text"),
+        "logged_in_with": result.notes.get("logged_in_with"),
+        "owner_stepped_in": result.notes.get("owner_stepped_in"),
         "served_by_mirror": options.mirror,
         "started_at": iso(started),
         "sent_at": result.notes.get("sent_at"),
@@ -154,6 +166,16 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     evidence.write_receipt(receipt)
     return AccountReport(account.name, account.platform, result.status, result.reason, evidence.path, result.notes,
                          screenshot)
+
+
+def _keep_session(context, options: RunOptions, account: str, result: Result | None) -> None:
+    """Saves the account's cookies once it was signed in, so the next run need not log in again."""
+    if options.sessions is None or result is None or result.notes.get("signed_in") != "yes":
+        return
+    try:
+        options.sessions.save(account, context.storage_state())
+    except PlaywrightError as error:
+        log.warning("%s: could not save the session: %s", account, error.message.splitlines()[0])
 
 
 def _final_screenshot(runner: Runner, status: str) -> Path | None:

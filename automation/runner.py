@@ -55,6 +55,8 @@ class Job:
     rehearse: bool = False
     on_step: Callable[[str], None] = lambda description: None
     cancelled: Callable[[], bool] = lambda: False  # Ctrl-C: stop at the next step or wait
+    owner_wait: float = 0  # seconds the owner gets to pass a check in a visible browser; 0 when headless
+    tell_owner: Callable[[str], None] = lambda message: None
 
 
 @dataclass
@@ -264,6 +266,20 @@ class Runner:
 
     def _record(self, step: s.Record) -> None:
         self.notes[step.key] = step.value
+
+    def _hand_off(self, step: s.HandOff) -> None:
+        if self.job.owner_wait <= 0:
+            raise FlowFinished("needs_owner", step.reason)
+        minutes = self.job.owner_wait / 60
+        self.job.tell_owner(f"{self.job.account_name}: Meta shows a security check that only you can answer. Solve it "
+                            f"in the browser window; the run waits up to {minutes:g} min, then carries on.")
+        deadline = time.monotonic() + self.job.owner_wait
+        while any(self.showing(target) for target in step.at):
+            if time.monotonic() >= deadline:
+                raise FlowFinished("needs_owner", f"the check was still on screen after {minutes:g} min; {step.reason}")
+            self.pause(1)
+        self.notes["owner_stepped_in"] = f"{iso(utc_now())}: the owner passed Meta's security check in the window"
+        log.info("%s: the owner passed the check; carrying on", self.job.account_name)
 
     def _outcome(self, step: s.Outcome) -> None:
         raise FlowFinished(step.status, step.reason)

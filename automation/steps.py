@@ -194,6 +194,18 @@ class Record(_Frozen):
         return f"note {self.key} = {self.value}"
 
 
+class HandOff(_Frozen):
+    """A check only the account's owner may answer (checkpoint, captcha). With a visible browser the run waits for
+    the owner to pass it in the window, then carries on; otherwise the account stops as needing its owner."""
+
+    kind: Literal["hand_off"] = "hand_off"
+    at: list[Target]  # what shows while the check is on screen
+    reason: str
+
+    def describe(self) -> str:
+        return "hand over to the owner: with --headed wait for them to pass the check in the window, else stop"
+
+
 class Outcome(_Frozen):
     kind: Literal["outcome"] = "outcome"
     status: Status
@@ -228,8 +240,7 @@ class Branch(_Frozen):
 
 Step = Annotated[
     Union[Goto, Click, Fill, KeepValue, TypeSecret, Select, Check, Screenshot, Submit, EmailCode, ExpectGone, Capture,
-          Record,
-          Outcome, Branch],
+          Record, HandOff, Outcome, Branch],
     Field(discriminator="kind"),
 ]
 

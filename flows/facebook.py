@@ -26,7 +26,10 @@ def build(account: Account, objection: str) -> list[Step]:
         Branch(
             purpose="the Privacy Centre's section on generative AI",
             timeout=15,
-            cases=[Case(when=[OBJECT_LINK], steps=[Click(target=OBJECT_LINK)]), meta.checkpoint(account)],
+            cases=[
+                Case(when=[OBJECT_LINK], steps=[Click(target=OBJECT_LINK)]),
+                meta.checkpoint(account, then=[Goto(url=f"{HOME}/privacy/center/"), Click(target=OBJECT_LINK)]),
+            ],
             # The Privacy Policy's box "Learn more about your right to object" leads to the same form.
             otherwise=[Goto(url=f"{HOME}/privacy/policy/"), Click(target=POLICY_BOX_LINK)],
         ),

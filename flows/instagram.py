@@ -37,7 +37,10 @@ def build(account: Account, objection: str) -> list[Step]:
         Branch(
             purpose="the Privacy Policy's box on the right to object",
             timeout=15,
-            cases=[Case(when=[POLICY_BOX_LINK], steps=[Click(target=POLICY_BOX_LINK)]), meta.checkpoint(account)],
+            cases=[
+                Case(when=[POLICY_BOX_LINK], steps=[Click(target=POLICY_BOX_LINK)]),
+                meta.checkpoint(account, then=[Goto(url=PRIVACY_POLICY), Click(target=POLICY_BOX_LINK)]),
+            ],
             # The Privacy Center's page on AI at Meta links the same form from its word "object".
             otherwise=[Goto(url=PRIVACY_CENTER), Click(target=AI_TOPIC_LINK), Click(target=OBJECT_LINK)],
         ),

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from automation.config import Account
 from automation.steps import (Branch, Capture, Case, Check, Click, EmailCode, ExpectGone, Fill, KeepValue, Outcome,
-                              Record, Screenshot, Select, Step, Submit, Target, TypeSecret, label, role, text, url)
+                              HandOff, Record, Screenshot, Select, Step, Submit, Target, TypeSecret, label, role, text,
+                              url)
 
 A = "['’]"  # straight or curly apostrophe
 
@@ -59,12 +60,13 @@ NEW_CODE = role("button", r"send (a )?new code|resend|get a new code")
 TOO_SHORT = text(r"provide more information|too short|at least \d+ characters|please tell us more")
 
 
-def checkpoint(account: Account) -> Case:
-    return Case(when=[CHECKPOINT_URL, CHECKPOINT_TEXT], steps=[Outcome(
-        status="needs_owner",
+def checkpoint(account: Account, then: list[Step] | None = None) -> Case:
+    """A security check: the owner's to answer; `then` are the steps that pick the flow up again after it."""
+    return Case(when=[CHECKPOINT_URL, CHECKPOINT_TEXT], steps=[HandOff(
+        at=[CHECKPOINT_URL, CHECKPOINT_TEXT],
         reason="Meta shows a security check that only the account's owner can answer; run "
         f"`submit-objections --headed --account {account.name}` and solve it in the browser window",
-    )])
+    ), *(then or [])])
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ def login(account: Account, *, login_field: str, signed_in: str, interstitials: 
     """
     past_login = Case(when=[url(signed_in)], steps=[])
     later_pages = [Case(when=[item.shows], steps=[]) for item in interstitials]
-    steps: list[Step] = [
+    log_in: list[Step] = [
+        Record(key="logged_in_with", value="password"),
         Click(target=COOKIE_DECLINE, optional=True, wait=3),
         Fill(target=label(login_field), value=account.login),
         TypeSecret(target=label(r"^\s*password"), secret="password"),
@@ -112,11 +115,19 @@ def login(account: Account, *, login_field: str, signed_in: str, interstitials: 
     ]
     for index, item in enumerate(interstitials):
         still_later = later_pages[index + 1:]
-        steps.append(Branch(purpose=f"{item.purpose}, when asked", cases=[
+        log_in.append(Branch(purpose=f"{item.purpose}, when asked", cases=[
             Case(when=[item.shows], steps=[Click(target=item.answer)]), checkpoint(account), *still_later, past_login,
         ]))
-    steps.append(Branch(purpose="signed in", cases=[checkpoint(account), past_login]))
-    return steps
+    # A saved session makes the login page send us straight on; only a missing or stale one shows the form.
+    return [
+        Branch(purpose="the login page, unless a saved session is still signed in", cases=[
+            Case(when=[label(login_field), COOKIE_DECLINE], steps=log_in),
+            checkpoint(account),
+            Case(when=[url(signed_in)], steps=[Record(key="logged_in_with", value="saved session")]),
+        ]),
+        Branch(purpose="signed in", cases=[checkpoint(account), past_login]),
+        Record(key="signed_in", value="yes"),
+    ]
 
 
 def _two_factor(account: Account, passed: list[Case]) -> list[Step]:
@@ -157,9 +168,16 @@ def confirmed(wait: float) -> list[Step]:
 def objection_form(account: Account, objection: str, *, wait: float = 30) -> list[Step]:
     """From the page the 'object' link opened: recognise the state or the form variant, fill it, send it.
 
-    `wait` is how long each page may take to show what the flow looks for.
+    `wait` is how long each page may take to show what the flow looks for. When Meta puts a security check in the
+    way and the owner passes it, Meta returns to the form, and the flow looks at the page again.
     """
-    return [Branch(
+    another_check = Outcome(status="needs_owner", reason="Meta asked for a second security check; run again later")
+    look_again = _form_branch(account, objection, wait, checkpoint(account, then=[another_check]))
+    return [_form_branch(account, objection, wait, checkpoint(account, then=[look_again]))]
+
+
+def _form_branch(account: Account, objection: str, wait: float, security_check: Case) -> Branch:
+    return Branch(
         purpose="the objection form",
         timeout=wait,
         cases=[
@@ -168,7 +186,7 @@ def objection_form(account: Account, objection: str, *, wait: float = 30) -> lis
                 reason="Meta says the objection form is only available in certain regions (EU/EEA, UK, Switzerland "
                 "and a few more), and this account's region is not one of them",
             )]),
-            checkpoint(account),
+            security_check,
             Case(when=[FORM_2025_QUESTION], steps=_form_2025(account, objection, wait)),
             Case(when=[COUNTRY_FIELD], steps=_form_2024(account, objection, wait)),
             Case(when=[COVERED_BY_LINKED], steps=[
@@ -183,7 +201,7 @@ def objection_form(account: Account, objection: str, *, wait: float = 30) -> lis
                 Outcome(status="already_objected", reason="Meta says this account has already objected"),
             ]),
         ],
-    )]
+    )
 
 
 def _form_2024(account: Account, objection: str, wait: float) -> list[Step]:

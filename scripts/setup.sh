@@ -28,7 +28,8 @@ need=()
 command -v dbus-daemon >/dev/null || need+=(dbus)
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 if [ "$purpose" = test ]; then
-  command -v xvfb-run >/dev/null || need+=(xvfb)
+  command -v Xvfb >/dev/null || need+=(xvfb)
+  command -v xdotool >/dev/null || need+=(xdotool)
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -25,6 +25,7 @@ class Person:
     store_password: bool = True
     stored_password: str | None = None  # what the tool's keyring holds, when it differs from the real password
     maildir: bool = True
+    linked_to: str | None = None  # the name of a linked account in Accounts Center
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -44,11 +45,15 @@ class Person:
             f'name = "{self.name.title()} Example"',
             f'region = "{self.region}"',
             f'form_variant = "{self.form_variant}"',
-            f'twofa_route = "{self.twofa_route}"',
             f"reject_first_codes = {self.reject_first_codes}",
             f"already_objected = {str(self.already_objected).lower()}",
             f'checkpoint = "{self.checkpoint}"',
+            f'service = "{self.platform}"',
         ]
+        if self.platform == "facebook":
+            lines.append(f'twofa_route = "{self.twofa_route}"')
+        if self.linked_to:
+            lines.append(f'linked_to = "{self.linked_to}@example.org"')
         if self.totp:
             lines.append(f'totp_secret = "{TOTP_SECRET}"')
         return "\n".join(lines) + "\n"

@@ -1,0 +1,121 @@
+"""Saved sessions make logins rare; a security check is handed to the owner in a visible browser, then the run goes on."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import CLI, ROOT
+from e2e_support import Person, mock_accounts, receipts, store_secrets, write_tool_accounts
+
+pytestmark = pytest.mark.e2e
+
+
+def prepare(cli, start_mock, tmp_path, people):
+    mock = start_mock(mock_accounts(people))
+    config = write_tool_accounts(tmp_path / "accounts.toml", people, mock.state)
+    store_secrets(cli, config, people)
+    return mock, config
+
+
+def test_a_second_run_reuses_sessions_and_logs_in_again_only_when_they_expired(cli, start_mock, tmp_path):
+    people = [Person("sam", totp=True, form_variant="2025"), Person("tia", platform="instagram", form_variant="2025")]
+    mock, config = prepare(cli, start_mock, tmp_path, people)
+    run = lambda *extra: cli("--config", str(config), "--mirror", mock.url, "--archive", str(tmp_path / "archive"),  # noqa: E731
+                             "--rehearse", *extra)
+
+    first = run()
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert len(mock.events("login")) == 2
+
+    sessions = Path(cli.env["XDG_STATE_HOME"]) / "submit-objections" / "sessions"
+    assert sorted(path.name for path in sessions.iterdir()) == ["sam.json", "tia.json"]
+    assert stat.S_IMODE(sessions.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in sessions.iterdir())
+    sam_cookies = {c["domain"] for c in json.loads((sessions / "sam.json").read_text())["cookies"]}
+    assert sam_cookies and all("facebook.com" in domain for domain in sam_cookies)  # never another account's site
+    assert not list((tmp_path / "archive").rglob("*.json.partial")) and not list(ROOT.glob("**/sam.json"))
+
+    second = run()
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert len(mock.events("login")) == 2  # no new login
+    assert [receipts(tmp_path / "archive", p.name)[-1]["logged_in_with"] for p in people] == ["saved session"] * 2
+
+    urllib.request.urlopen(urllib.request.Request(f"{mock.url}/__mock__/expire-sessions", method="POST")).read()
+    third = run()
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert len(mock.events("login")) == 4  # once more per account
+    assert [receipts(tmp_path / "archive", p.name)[-1]["logged_in_with"] for p in people] == ["password"] * 2
+
+    fresh = run("--fresh-login")
+    assert fresh.returncode == 0 and len(mock.events("login")) == 6
+
+    deleted = cli("--config", str(config), "credentials", "delete", "sam")
+    assert "saved browser session" in deleted.stdout and not (sessions / "sam.json").exists()
+
+
+@pytest.fixture
+def screen(tmp_path):
+    """A virtual X screen, for a visible browser on a machine without one."""
+    for tool in ("Xvfb", "xdotool"):
+        if not shutil.which(tool):
+            pytest.fail(f"{tool} is missing: run `make test`, which installs xvfb and xdotool")
+    display = f":{os.getpid() % 400 + 100}"
+    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x1000x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{display[1:]}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    yield display
+    server.terminate()
+    server.wait(10)
+
+
+def test_a_headed_run_waits_for_the_owner_to_pass_a_checkpoint_then_files(cli, start_mock, tmp_path, screen):
+    uma = Person("uma", checkpoint="identity", form_variant="2025")
+    mock, config = prepare(cli, start_mock, tmp_path, [uma])
+    env = {**cli.env, "DISPLAY": screen}
+    process = subprocess.Popen([*CLI, "--config", str(config), "--mirror", mock.url, "--archive",
+                                str(tmp_path / "archive"), "--headed", "--owner-wait", "2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    told = threading.Event()
+    errors: list[str] = []
+
+    def read_stderr():
+        for line in process.stderr:
+            errors.append(line)
+            if "Solve it in the browser window" in line:
+                told.set()
+
+    threading.Thread(target=read_stderr, daemon=True).start()
+    assert told.wait(90), "".join(errors)
+
+    # The owner answers Meta's check (the mock's hook stands for their phone) and reloads the page in that window.
+    urllib.request.urlopen(urllib.request.Request(f"{mock.url}/__mock__/solve-checkpoints", method="POST")).read()
+    subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--class", "chromium", "windowfocus", "--sync",
+                    "key", "F5"], env={**os.environ, "DISPLAY": screen}, check=True, timeout=30)
+
+    stdout, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, stdout + "".join(errors)
+    assert "confirmed" in stdout
+    assert [s["login"] for s in mock.submissions()] == [uma.login]
+    [receipt] = receipts(tmp_path / "archive", "uma")
+    assert receipt["outcome"] == "confirmed" and "owner passed" in receipt["owner_stepped_in"]
+
+
+def test_headless_a_checkpoint_stops_the_account_with_the_command_to_finish_it(cli, start_mock, tmp_path):
+    vic = Person("vic", checkpoint="human")
+    mock, config = prepare(cli, start_mock, tmp_path, [vic])
+    done = cli("--config", str(config), "--mirror", mock.url, "--archive", str(tmp_path / "archive"))
+    assert done.returncode == 3
+    assert "`submit-objections --headed --account vic`" in done.stdout
+    assert mock.submissions() == []
