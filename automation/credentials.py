@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import os
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ import keyring.errors
 import pyotp
 
 from automation.errors import CredentialError
+
+log = logging.getLogger(__name__)
 
 SECRET_KINDS = {"password": "Meta password", "totp": "2FA (TOTP) secret"}
 UNSAFE_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
@@ -46,6 +49,7 @@ def safe_backend(allow_insecure: bool = False) -> keyring.backend.KeyringBackend
     if allow_insecure or os.environ.get(INSECURE_OPT_IN) == "1":
         usable = [candidate for candidate in candidates if not type(candidate).__module__.startswith("keyring.backends.fail")]
         if usable:
+            log.warning("using the insecure keyring %s, as %s=1 asks", type(usable[0]).__name__, INSECURE_OPT_IN)
             return usable[0]
     names = ", ".join(f"{type(c).__module__}.{type(c).__name__}" for c in candidates)
     raise CredentialError(
