@@ -98,13 +98,17 @@ def _setup_logging(verbosity: int) -> None:
               envvar="SUBMIT_OBJECTIONS_PAUSE",
               help="Longest pause between two accounts, as a person would take (0: none). Env: SUBMIT_OBJECTIONS_PAUSE.")
 @click.option("--json", "as_json", is_flag=True, help="Print the final table as JSON.")
+@click.option("--trace", type=click.Path(path_type=Path, file_okay=False), envvar="SUBMIT_OBJECTIONS_TRACE",
+              default=None, help="Record a Playwright trace per account in this folder, for debugging; passwords, "
+              "codes and cookies are left out. Env: SUBMIT_OBJECTIONS_TRACE.")
 @click.option("-v", "--verbose", count=True, help="Log each step (-v), and more (-vv).")
 @click.option("-q", "--quiet", count=True, help="Print only the final table.")
 @click.version_option(__version__, prog_name=APP)
 @click.pass_context
 def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool, rehearse: bool, archive: Path,
          mirror: str | None, chromium: str | None, headed: bool, owner_wait: float, fresh_login: bool,
-         code_wait: float | None, concurrency: int, pause: float, as_json: bool, verbose: int, quiet: int) -> None:
+         code_wait: float | None, concurrency: int, pause: float, as_json: bool, trace: Path | None, verbose: int,
+         quiet: int) -> None:
     """File an objection to Meta's use of your information for AI, for every account in the accounts file.
 
     For each account: log in with the password and 2FA secret from the keyring, open the Privacy Centre's
@@ -119,7 +123,7 @@ def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool
         raise click.UsageError("--dry-run and --rehearse exclude each other: a dry run opens no browser at all")
     try:
         code = _run(ctx.obj, names, dry_run, rehearse, archive, mirror, chromium, headed, code_wait, quiet, concurrency,
-                    pause, as_json, owner_wait * 60 if headed else 0, fresh_login)
+                    pause, as_json, owner_wait * 60 if headed else 0, fresh_login, trace)
     except ExpectedError as error:
         raise Failure(error) from None
     ctx.exit(int(code))
@@ -134,7 +138,7 @@ def _plans(accounts: AccountsFile, names: tuple[str, ...]) -> list[Plan]:
 
 
 def _run(app: App, names, dry_run, rehearse, archive, mirror, chromium, headed, code_wait, quiet, concurrency, pause,
-         as_json, owner_wait, fresh_login) -> ExitCode:
+         as_json, owner_wait, fresh_login, trace) -> ExitCode:
     accounts = app.accounts()
     plans = _plans(accounts, names)  # every template and flow is checked before any browser starts
     if dry_run:
@@ -160,6 +164,7 @@ def _run(app: App, names, dry_run, rehearse, archive, mirror, chromium, headed, 
         fresh_login=fresh_login,
         owner_wait=owner_wait,
         tell_owner=lambda message: click.echo(message, err=True),
+        trace=trace.expanduser() if trace else None,
     )
     batch = Batch(runnable, keyring, options, settings, progress)
     if runnable:

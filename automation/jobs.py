@@ -22,6 +22,7 @@ from automation.credentials import Keyring
 from automation.errors import ExpectedError
 from automation.runner import Job, Result, Runner
 from automation.sessions import SessionStore
+from automation.tracing import Tracer
 from automation.steps import Step
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class RunOptions:
     fresh_login: bool = False  # ignore a saved session (it is replaced after the login)
     owner_wait: float = 0  # with a visible browser: how long the owner gets to pass a security check
     tell_owner: Callable[[str], None] = lambda message: None
+    trace: Path | None = None  # record a scrubbed Playwright trace per account in this folder
 
 
 class KeyringSecrets:
@@ -117,6 +119,8 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     )
     saved = None if options.sessions is None or options.fresh_login else options.sessions.load(account.name)
     context = new_context(browser, options.mirror, storage_state=saved)
+    if options.trace is not None:
+        job.tracer = Tracer(context, options.trace / account.name / started.strftime("%Y-%m-%dT%H%M%SZ"))
     runner = Runner(context.new_page(), job)
     screenshot = None
     result: Result | None = None
@@ -134,6 +138,8 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
         result = Result("failed", f"unexpected {type(error).__name__} (a bug: please report it; -vv shows where)",
                         runner.fields, runner.notes)
     finally:
+        if job.tracer is not None:
+            _close_trace(job.tracer)
         _keep_session(context, options, account.name, result)
         try:
             context.close()
@@ -166,6 +172,13 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     evidence.write_receipt(receipt)
     return AccountReport(account.name, account.platform, result.status, result.reason, evidence.path, result.notes,
                          screenshot)
+
+
+def _close_trace(tracer: Tracer) -> None:
+    try:
+        tracer.close()
+    except PlaywrightError as error:
+        log.warning("could not save the trace: %s", error.message.splitlines()[0])
 
 
 def _keep_session(context, options: RunOptions, account: str, result: Result | None) -> None:

@@ -22,6 +22,7 @@ from playwright.sync_api import Error as PlaywrightError, Locator, Page
 from automation import steps as s
 from automation.archive import EvidenceFolder, iso, utc_now
 from automation.errors import FlowError
+from automation.tracing import Tracer
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class Job:
     cancelled: Callable[[], bool] = lambda: False  # Ctrl-C: stop at the next step or wait
     owner_wait: float = 0  # seconds the owner gets to pass a check in a visible browser; 0 when headless
     tell_owner: Callable[[str], None] = lambda message: None
+    tracer: Tracer | None = None  # --trace: paused while a typed secret is on the page
 
 
 @dataclass
@@ -83,6 +85,13 @@ class Runner:
         self.secret_targets: list[s.Target] = []
         self.last_totp: str | None = None
         self.sent_at: dt.datetime | None = None
+        self.secret_on_page = False
+        if job.tracer is not None:
+            page.on("framenavigated", self._left_page)
+
+    def _left_page(self, frame) -> None:
+        if frame == self.page.main_frame:
+            self.secret_on_page = False
 
     # -- the loop ---------------------------------------------------------------------------------------------------
 
@@ -98,6 +107,7 @@ class Runner:
     def execute(self, flow: list[s.Step]) -> None:
         for step in flow:
             self._stop_if_cancelled()
+            self._trace_around(step)
             description = step.describe()
             log.info("%s: %s", self.job.account_name, description)
             self.job.on_step(description)
@@ -106,6 +116,16 @@ class Runner:
                 handler(step)
             except PlaywrightError as error:
                 raise FlowError(self._explain(step, error)) from None
+
+    def _trace_around(self, step: s.Step) -> None:
+        tracer = self.job.tracer
+        if tracer is None:
+            return
+        if isinstance(step, (s.TypeSecret, s.EmailCode)):
+            tracer.pause()
+            self.secret_on_page = True
+        elif not self.secret_on_page:
+            tracer.resume()
 
     def _explain(self, step: s.Step, error: PlaywrightError) -> str:
         where = self.page.url.split("?")[0]
@@ -176,6 +196,8 @@ class Runner:
 
     def _type_secret(self, step: s.TypeSecret) -> None:
         value = self._password() if step.secret == "password" else self._totp(step.fresh)
+        if self.job.tracer is not None:
+            self.job.tracer.remember_secret(value)
         self.secret_targets.append(step.target)
         self.locate(step.target).fill(value)
 
@@ -250,6 +272,8 @@ class Runner:
                 "Meta's emailed code did not arrive in time; name the account's Maildir in the accounts file, "
                 "or run at a terminal to type the code",
             )
+        if self.job.tracer is not None:
+            self.job.tracer.remember_secret(code)
         self.secret_targets.append(step.target)
         self.locate(step.target).fill(code)
         self.sent_at = utc_now()  # a code asked for again must be newer than this one
