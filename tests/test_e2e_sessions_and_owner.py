@@ -119,3 +119,45 @@ def test_headless_a_checkpoint_stops_the_account_with_the_command_to_finish_it(c
     assert done.returncode == 3
     assert "`submit-objections --headed --account vic`" in done.stdout
     assert mock.submissions() == []
+
+
+def test_without_a_stored_2fa_secret_the_code_is_asked_at_the_terminal(cli, start_mock, tmp_path):
+    """Run at a (pseudo-)terminal: the prompt comes, the owner types the code from their app, the objection is filed."""
+    import pty
+    import select
+
+    import pyotp
+
+    from e2e_support import TOTP_SECRET
+
+    wes = Person("wes", totp=True, form_variant="2025")
+    mock = start_mock(mock_accounts([wes]))
+    config = write_tool_accounts(tmp_path / "accounts.toml", [wes], mock.state)
+    stored = cli("--config", str(config), "credentials", "set", "wes", input=wes.password + "\n\n")  # no 2FA secret
+    assert stored.stdout.strip() == "wes: password stored; 2FA secret none"
+
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: the CLI, with the pseudo-terminal as its stdin, stdout and stderr
+        os.chdir(ROOT)
+        os.execve(CLI[0], [*CLI, "--config", str(config), "--mirror", mock.url, "--archive",
+                           str(tmp_path / "archive"), "-q"], cli.env)
+    screen = b""
+    answered = False
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([terminal], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            screen += chunk
+        if not answered and b"no TOTP secret is stored. Code" in screen:
+            os.write(terminal, pyotp.TOTP(TOTP_SECRET).now().encode() + b"\r")
+            answered = True
+    _, status = os.waitpid(pid, 0)
+    assert answered, screen.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, screen.decode(errors="replace")
+    assert [s["login"] for s in mock.submissions()] == [wes.login]
