@@ -126,7 +126,7 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     result: Result | None = None
     try:
         result = runner.run(plan.steps)
-        if result.status not in ("confirmed", "rehearsed", "interrupted"):
+        if result.status not in ("confirmed", "rehearsed", "interrupted", "already_objected"):  # those have theirs
             screenshot = _final_screenshot(runner, result.status)
     except ExpectedError as error:  # e.g. the keyring was locked when a secret was needed
         result = Result("failed", str(error).replace("\n  hint:", ";"), runner.fields, runner.notes)

@@ -30,6 +30,8 @@ EXPECTED = {
     "ben-facebook": "confirmed",
     "carla-facebook": "needs_owner",
     "dario-facebook": "not_eligible",
+    "erin-instagram": "confirmed",
+    "ben-instagram": "already_objected",
 }
 
 
