@@ -5,6 +5,7 @@ Only click commands live here: parse, call into automation/, print, map errors t
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import logging
@@ -23,7 +24,11 @@ from automation.browser import find_chromium
 from automation.config import AccountsFile, load_accounts
 from automation.credentials import SECRET_KINDS, Keyring, normalise_totp_secret
 from automation.errors import EXIT_CODE_TABLE, ExitCode, ExpectedError
-from automation.jobs import AccountReport, Plan, RunOptions, missing_password
+from automation import mailcodes
+from automation import exporting
+from automation.chain import seal, submission_folders, verify
+from automation.jobs import AccountReport, Plan, RunOptions, keep_meta_answers, missing_password
+from automation.ledger import DONE, Ledger
 from automation.progress import progress_for
 from automation.report import as_json as reports_as_json, exit_code, table
 from automation.sessions import SessionStore, default_state_dir
@@ -32,8 +37,10 @@ from automation.templates import render_objection
 from flows import flow_for
 
 APP = "submit-objections"
+LEDGER_TO_OUTCOME = {"confirmed": "confirmed", "honoured": "honoured", "already-objected": "already_objected"}
 DEFAULT_CONFIG = platformdirs.user_config_path(APP) / "accounts.toml"
 DEFAULT_ARCHIVE = platformdirs.user_data_path(APP) / "archive"
+DEFAULT_LEDGER = platformdirs.user_data_path(APP) / "ledger.sqlite3"
 
 
 class Failure(click.ClickException):
@@ -57,9 +64,13 @@ def reports_errors(command):
 class App:
     config: Path
     verbosity: int
+    archive: Path = DEFAULT_ARCHIVE
 
     def accounts(self) -> AccountsFile:
         return load_accounts(self.config)
+
+    def ledger(self) -> Ledger:
+        return Ledger(Path(os.environ.get("SUBMIT_OBJECTIONS_LEDGER") or DEFAULT_LEDGER).expanduser())
 
 
 def _setup_logging(verbosity: int) -> None:
@@ -90,6 +101,8 @@ def _setup_logging(verbosity: int) -> None:
 @click.option("--owner-wait", type=click.FloatRange(min=1), default=10, show_default=True, metavar="MINUTES",
               help="With --headed: how long to wait for you to pass a security check in the window.")
 @click.option("--fresh-login", is_flag=True, help="Ignore saved sessions and log in with the password.")
+@click.option("--force", is_flag=True, help="File again for accounts the ledger has as confirmed, honoured or already "
+              "objected (asks first at a terminal).")
 @click.option("--code-wait", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
               help="How long to wait for Meta's emailed code in the account's Maildir [default: 180].")
 @click.option("--concurrency", type=click.IntRange(1, 8), default=1, show_default=True, envvar="SUBMIT_OBJECTIONS_CONCURRENCY",
@@ -106,7 +119,7 @@ def _setup_logging(verbosity: int) -> None:
 @click.version_option(__version__, prog_name=APP)
 @click.pass_context
 def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool, rehearse: bool, archive: Path,
-         mirror: str | None, chromium: str | None, headed: bool, owner_wait: float, fresh_login: bool,
+         mirror: str | None, chromium: str | None, headed: bool, owner_wait: float, fresh_login: bool, force: bool,
          code_wait: float | None, concurrency: int, pause: float, as_json: bool, trace: Path | None, verbose: int,
          quiet: int) -> None:
     """File an objection to Meta's use of your information for AI, for every account in the accounts file.
@@ -116,14 +129,14 @@ def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool
     screenshots and a receipt in the archive. Run `credentials set NAME` first for each account.
     """
     _setup_logging(verbose - quiet)
-    ctx.obj = App(config=config, verbosity=verbose - quiet)
+    ctx.obj = App(config=config, verbosity=verbose - quiet, archive=archive.expanduser())
     if ctx.invoked_subcommand is not None:
         return
     if dry_run and rehearse:
         raise click.UsageError("--dry-run and --rehearse exclude each other: a dry run opens no browser at all")
     try:
         code = _run(ctx.obj, names, dry_run, rehearse, archive, mirror, chromium, headed, code_wait, quiet, concurrency,
-                    pause, as_json, owner_wait * 60 if headed else 0, fresh_login, trace)
+                    pause, as_json, owner_wait * 60 if headed else 0, fresh_login, trace, force)
     except ExpectedError as error:
         raise Failure(error) from None
     ctx.exit(int(code))
@@ -138,7 +151,7 @@ def _plans(accounts: AccountsFile, names: tuple[str, ...]) -> list[Plan]:
 
 
 def _run(app: App, names, dry_run, rehearse, archive, mirror, chromium, headed, code_wait, quiet, concurrency, pause,
-         as_json, owner_wait, fresh_login, trace) -> ExitCode:
+         as_json, owner_wait, fresh_login, trace, force) -> ExitCode:
     accounts = app.accounts()
     plans = _plans(accounts, names)  # every template and flow is checked before any browser starts
     if dry_run:
@@ -148,9 +161,10 @@ def _run(app: App, names, dry_run, rehearse, archive, mirror, chromium, headed, 
     keyring = Keyring.open()
     settings = BatchSettings(executable=find_chromium(chromium or accounts.settings.chromium), headed=headed,
                              concurrency=concurrency, pause=pause)
-    reports: list[AccountReport] = []
+    ledger = app.ledger()
+    reports, plans_to_run = _settled_before_running(plans, ledger, archive.expanduser(), force, rehearse)
     runnable = []
-    for plan in plans:
+    for plan in plans_to_run:
         problem = missing_password(keyring, plan.account)
         (reports.append(problem) if problem else runnable.append(plan))
     progress = progress_for([plan.account.name for plan in runnable], quiet=quiet > 0)
@@ -165,6 +179,7 @@ def _run(app: App, names, dry_run, rehearse, archive, mirror, chromium, headed, 
         owner_wait=owner_wait,
         tell_owner=lambda message: click.echo(message, err=True),
         trace=trace.expanduser() if trace else None,
+        ledger=ledger,
     )
     batch = Batch(runnable, keyring, options, settings, progress)
     if runnable:
@@ -178,6 +193,44 @@ def _run(app: App, names, dry_run, rehearse, archive, mirror, chromium, headed, 
         sys.stdout.flush()
         os._exit(int(ExitCode.INTERRUPTED))
     return exit_code(reports, rehearse)
+
+
+def _settled_before_running(plans: list[Plan], ledger: Ledger, archive: Path, force: bool,
+                            rehearse: bool) -> tuple[list[AccountReport], list[Plan]]:
+    """Accounts whose objection is settled are skipped (unless --force); one whose Send was cut short and whose
+    answer from Meta has arrived since is settled now. The rest run: the flow checks Meta's page before filling."""
+    skipped, to_run = [], []
+    for plan in plans:
+        account = plan.account
+        entry = ledger.get(account.name)
+        if entry and entry.sent_but_unsettled and account.maildir and entry.evidence and not rehearse:
+            _check_mail(ledger, entry, account, archive)
+            entry = ledger.get(account.name)
+        if entry and entry.status in DONE and not (force or rehearse):
+            skipped.append(AccountReport(account.name, account.platform, LEDGER_TO_OUTCOME[entry.status],
+                                         f"skipped: {entry.status} since {entry.since}; --force files again",
+                                         Path(entry.evidence) if entry.evidence else None))
+        else:
+            to_run.append(plan)
+    again = [plan.account.name for plan in to_run if (e := ledger.get(plan.account.name)) and e.status in DONE]
+    if again and not rehearse and sys.stdin.isatty():
+        click.confirm(f"Meta already has an objection for {', '.join(again)}. File again?", abort=True, err=True)
+    return skipped, to_run
+
+
+def _check_mail(ledger: Ledger, entry, account, archive: Path) -> str | None:
+    """Looks for Meta's answer to an objection sent earlier; keeps it as evidence and moves the ledger on."""
+    if not account.maildir or not entry.evidence or not entry.sent_at:
+        return None
+    folder = Path(entry.evidence)
+    since = dt.datetime.fromisoformat(entry.sent_at.replace("Z", "+00:00"))
+    verdict = keep_meta_answers(mailcodes.read_maildir_raw(account.maildir), account.email, since, folder)
+    if verdict is None:
+        return None
+    seal(folder, archive, note=f"Meta's email: {verdict}")
+    status = verdict if verdict in ("honoured", "refused") else "confirmed"
+    ledger.record(account.name, account.platform, status, evidence=folder, note=f"Meta's email says: {verdict}")
+    return status
 
 
 def _terminal_prompt(progress):
@@ -316,6 +369,125 @@ def credentials_list(app: App) -> None:
     for account in app.accounts().accounts:
         stored = [what for kind, what in SECRET_KINDS.items() if keyring.exists(account.name, kind)]
         click.echo(f"{account.name} ({account.platform}): {', '.join(stored) or 'nothing stored'}")
+
+
+# -- status and the archive ------------------------------------------------------------------------------------------
+
+NEXT_ACTION = {
+    "submitting": "run again: the tool checks Meta's page before sending anything",
+    "submitted": "run again: the tool checks Meta's page before sending anything",
+    "confirmed": "wait for Meta's email (status --check-mail looks for it)",
+    "honoured": "nothing: Meta says it honours the objection",
+    "refused": "Meta refused: `archive export` the evidence for a complaint to your data protection authority",
+    "already-objected": "nothing: Meta says the objection is in place",
+    "not-eligible": "nothing, unless you live in the EU/EEA, UK or Switzerland (then fix 'country' and run again)",
+    "needs-owner": "run `submit-objections --headed --account {name}` and pass Meta's check in the window",
+    "failed": "read the reason in the last receipt, fix it, run again",
+    "overdue": "Meta has not answered within a month (GDPR Art. 12(3)): `archive export` the evidence and complain "
+               "to your data protection authority",
+}
+
+
+@main.command()
+@click.option("--check-mail", is_flag=True, help="Look in each account's mailbox for Meta's answer first.")
+@click.pass_obj
+@reports_errors
+def status(app: App, check_mail: bool) -> None:
+    """Where each account's objection stands, since when, and what to do next."""
+    ledger = app.ledger()
+    if check_mail:
+        accounts = {account.name: account for account in app.accounts().accounts}
+        for entry in ledger.all():
+            if entry.account in accounts and entry.status in ("submitted", "confirmed"):
+                found = _check_mail(ledger, entry, accounts[entry.account], app.archive)
+                if found:
+                    click.echo(f"{entry.account}: Meta's email found, now {found}", err=True)
+    entries = ledger.all()
+    if not entries:
+        click.echo("The ledger is empty: no objection has been filed from this computer yet.")
+        return
+    rows = [("ACCOUNT", "PLATFORM", "STATUS", "SINCE", "NEXT")]
+    rows += [(e.account, e.platform, e.shown_status, e.since, NEXT_ACTION[e.shown_status].format(name=e.account))
+             for e in entries]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths)) + "  " + row[4])
+
+
+@main.group()
+def archive() -> None:
+    """List, show, verify and export the evidence (see --archive)."""
+
+
+@archive.command("list")
+@click.pass_obj
+def archive_list(app: App) -> None:
+    """Every submission: its ID, outcome and whether it is sealed."""
+    folders = submission_folders(app.archive)
+    if not folders:
+        click.echo(f"No submissions in {app.archive}.")
+    for folder in folders:
+        receipt = exporting.receipt_of(folder)
+        sealed = "sealed" if any(folder.glob("manifest*.json")) else "UNFINISHED"
+        click.echo(f"{folder.relative_to(app.archive)}  {receipt.get('outcome', '-')}  {sealed}")
+
+
+@archive.command("show")
+@click.argument("submission")
+@click.pass_obj
+@reports_errors
+def archive_show(app: App, submission: str) -> None:
+    """One submission's receipt and files."""
+    folder = exporting.find_submission(app.archive, submission)
+    receipt = exporting.receipt_of(folder)
+    for key in ("account", "platform", "outcome", "reason", "started_at", "sent_at", "finished_at", "confirmation_text"):
+        click.echo(f"{key}: {receipt.get(key)}")
+    click.echo(f"form: {(receipt.get('form') or {}).get('address')} (variant {(receipt.get('form') or {}).get('variant')})")
+    click.echo("fields: " + json.dumps(receipt.get("fields", {}), ensure_ascii=False, indent=2))
+    click.echo("files: " + ", ".join(sorted(p.name for p in folder.iterdir() if p.is_file())))
+
+
+@archive.command("verify")
+@click.argument("submission", required=False)
+@click.pass_obj
+@reports_errors
+def archive_verify(app: App, submission: str | None) -> None:
+    """Re-hash every file and re-check the chain of manifests; exit 1 on any mismatch."""
+    if submission:
+        exporting.find_submission(app.archive, submission)
+    problems, unfinished = verify(app.archive, submission)
+    for name in unfinished:
+        click.echo(f"{name}: unfinished (no manifest): not evidence", err=True)
+    for problem in problems:
+        click.echo(f"MISMATCH {problem}")
+    if problems:
+        raise click.exceptions.Exit(1)
+    click.echo(f"{len(submission_folders(app.archive)) - len(unfinished)} sealed submission(s) verified: every file "
+               "and the chain are intact.")
+
+
+@archive.command("export")
+@click.argument("submissions", nargs=-1, required=True)
+@click.option("--to", "target", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The zip file to write.")
+@click.pass_obj
+@reports_errors
+def archive_export(app: App, submissions: tuple[str, ...], target: Path) -> None:
+    """Write a zip for a complaint: the files, and an index.html showing screenshots, the text sent and the timeline."""
+    exporting.export(app.archive, list(submissions), target)
+    click.echo(f"wrote {target}")
+
+
+@archive.command("report")
+@click.option("--open", "open_it", is_flag=True, help="Open it in your browser.")
+@click.pass_obj
+@reports_errors
+def archive_report(app: App, open_it: bool) -> None:
+    """Write an HTML page of the whole archive (status, screenshots and receipts per account)."""
+    target = exporting.report(app.archive, app.ledger().all())
+    click.echo(f"wrote {target}")
+    if open_it:
+        click.launch(str(target))
 
 
 if __name__ == "__main__":

@@ -62,6 +62,11 @@ class EvidenceFolder:
         self.screenshots.append({"file": target.name, "name": name, "sha256": hashlib.sha256(png).hexdigest()})
         return target
 
+    def save_file(self, name: str, data: bytes) -> Path:
+        target = self._ensure() / name
+        write_private(target, data)
+        return target
+
     def write_receipt(self, receipt: dict[str, Any]) -> Path:
         folder = self._ensure()
         target = folder / "receipt.json"

@@ -15,12 +15,13 @@ import json
 import logging
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urljoin, urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Error as PlaywrightError, Request, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Error as PlaywrightError, Page, Request, Route, sync_playwright
 
 from automation.errors import BrowserNotFound
 
@@ -30,6 +31,7 @@ META_DOMAINS = ("facebook.com", "instagram.com")
 PATH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 ENV_CHROMIUM = "SUBMIT_OBJECTIONS_CHROMIUM"
 MAX_REDIRECTS = 10
+REDIRECT_MARK = "submit-objections-mirror-redirect"
 
 
 def is_meta_host(host: str | None) -> bool:
@@ -191,5 +193,17 @@ def _redirect_headers(answer: Answer) -> dict[str, str]:
 
 
 def _redirect_page(location: str) -> str:
-    return (f'<!doctype html><meta http-equiv="refresh" content="0;url={html.escape(location)}">'
+    return (f'<!doctype html><meta name="{REDIRECT_MARK}"><meta http-equiv="refresh" content="0;url={html.escape(location)}">'
             f"<script>location.replace({json.dumps(location)})</script>")
+
+
+def settle(page: Page, timeout: float = 15) -> None:
+    """Waits while the page is one of the mirror's redirect documents, so that a step never races its navigation."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if not page.evaluate(f"() => !!document.querySelector('meta[name=\"{REDIRECT_MARK}\"]')"):
+                return
+        except PlaywrightError:  # the page is between two documents
+            pass
+        page.wait_for_timeout(50)

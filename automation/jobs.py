@@ -15,11 +15,13 @@ from typing import Callable
 from playwright.sync_api import Browser, Error as PlaywrightError
 
 from automation import __version__, mailcodes
-from automation.archive import EvidenceFolder, iso, utc_now
-from automation.browser import new_context
+from automation.archive import EvidenceFolder, iso, utc_now, write_private
+from automation.chain import manifests_in, seal
+from automation.browser import new_context, settle
 from automation.config import Account
 from automation.credentials import Keyring
 from automation.errors import ExpectedError
+from automation.ledger import Entry, Ledger
 from automation.runner import Job, Result, Runner
 from automation.sessions import SessionStore
 from automation.tracing import Tracer
@@ -62,6 +64,7 @@ class RunOptions:
     owner_wait: float = 0  # with a visible browser: how long the owner gets to pass a security check
     tell_owner: Callable[[str], None] = lambda message: None
     trace: Path | None = None  # record a scrubbed Playwright trace per account in this folder
+    ledger: Ledger | None = None  # None: no ledger (tests of parts); the CLI always keeps one
 
 
 class KeyringSecrets:
@@ -104,7 +107,9 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     """One account in a fresh browser context; whatever happens, a report, and a receipt once a page was reached."""
     account = plan.account
     started = utc_now()
+    seal_unfinished(options.archive, account.name)
     evidence = EvidenceFolder(options.archive, account.name, started)
+    previous = options.ledger.get(account.name) if options.ledger else None
     job = Job(
         account_name=account.name,
         secrets=KeyringSecrets(keyring, account.name),
@@ -116,6 +121,8 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
         cancelled=options.cancelled,
         owner_wait=options.owner_wait,
         tell_owner=options.tell_owner,
+        settle=settle if options.mirror else (lambda page: None),
+        on_send=_ledger_writer(options, account, evidence),
     )
     saved = None if options.sessions is None or options.fresh_login else options.sessions.load(account.name)
     context = new_context(browser, options.mirror, storage_state=saved)
@@ -169,9 +176,64 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
         "sent_at": result.notes.get("sent_at"),
         "finished_at": iso(utc_now()),
     }
+    answer = _meta_answer(account, result, evidence) if result.status == "confirmed" else None
+    if answer:
+        receipt["meta_answer"] = answer
     evidence.write_receipt(receipt)
+    seal(evidence.path, options.archive, note=f"{result.status}: {result.reason}")
+    if options.ledger is not None and not options.rehearse and result.status not in ("interrupted", "rehearsed"):
+        status, note = _settled(result, previous, answer)
+        options.ledger.record(account.name, account.platform, status, evidence=evidence.path, note=note)
     return AccountReport(account.name, account.platform, result.status, result.reason, evidence.path, result.notes,
                          screenshot)
+
+
+LEDGER_STATUS = {"confirmed": "confirmed", "already_objected": "already-objected", "not_eligible": "not-eligible",
+                 "needs_owner": "needs-owner", "failed": "failed"}
+
+
+def _settled(result: Result, previous: Entry | None, answer: str | None) -> tuple[str, str]:
+    if result.status == "confirmed" and answer in ("honoured", "refused"):
+        return answer, f"Meta's email says the objection is {answer}"
+    if result.status == "already_objected" and previous is not None and previous.sent_but_unsettled:
+        return "confirmed", "sent on an earlier run that stopped short; Meta's page now says the objection is in place"
+    return LEDGER_STATUS[result.status], result.reason
+
+
+def _ledger_writer(options: RunOptions, account: Account, evidence: EvidenceFolder):
+    def write(stage: str, at: str | None) -> None:
+        if options.ledger is not None and not options.rehearse:
+            options.ledger.record(account.name, account.platform, stage, evidence=evidence.path, sent_at=at)
+
+    return write
+
+
+def seal_unfinished(archive: Path, account: str) -> None:
+    """Folders an earlier run left without a manifest (it was killed): seal what they captured, as it is."""
+    folder = archive / account
+    if not folder.is_dir():
+        return
+    for run in sorted(path for path in folder.iterdir() if path.is_dir() and not manifests_in(path)):
+        seal(run, archive, note="unfinished: the run stopped before it finished; files kept as captured")
+
+
+def _meta_answer(account: Account, result: Result, evidence: EvidenceFolder) -> str | None:
+    """Meta's email answering the objection, if it has arrived: kept as .eml evidence; its verdict returned."""
+    if account.maildir is None or "sent_at" not in result.notes:
+        return None
+    since = dt.datetime.fromisoformat(result.notes["sent_at"].replace("Z", "+00:00"))
+    return keep_meta_answers(mailcodes.read_maildir_raw(account.maildir), account.email, since, evidence.path)
+
+
+def keep_meta_answers(messages, address: str, since: dt.datetime, folder: Path) -> str | None:
+    """Saves each of Meta's answers not saved yet into the submission folder; returns the latest verdict."""
+    verdict = None
+    for message, raw in mailcodes.answers_from_meta(messages, address, since):
+        name = f"meta-email-{mailcodes.sent_at(message).strftime('%Y%m%dT%H%M%SZ')}.eml"
+        if not (folder / name).exists():
+            write_private(folder / name, raw)
+        verdict = mailcodes.verdict(message)
+    return verdict
 
 
 def _close_trace(tracer: Tracer) -> None:

@@ -103,3 +103,48 @@ def wait_for_code(
         if code or time.monotonic() >= deadline:
             return code
         pause(interval)
+
+
+# -- Meta's answer to an objection, kept as evidence --------------------------------------------------------------
+
+REFUSED = re.compile(r"(not|unable to|cannot|can['’]t|won['’]t) (be )?honou?r|not been honou?red|decided not to",
+                     re.IGNORECASE)
+HONOURED = re.compile(r"will be honou?red|(has|have) been honou?red|we['’]ll honou?r|honou?r your objection",
+                      re.IGNORECASE)
+
+
+def read_maildir_raw(path: Path) -> list[tuple[EmailMessage, bytes]]:
+    if not path.is_dir():
+        return []
+    box = mailbox.Maildir(path, factory=None, create=False)
+    found = []
+    for key in box.iterkeys():
+        try:
+            with box.get_file(key) as handle:
+                raw = handle.read()
+        except (FileNotFoundError, KeyError):
+            continue
+        found.append((email.message_from_bytes(raw, policy=email.policy.default), raw))
+    return found
+
+
+def answers_from_meta(messages: list[tuple[EmailMessage, bytes]], address: str,
+                      since: dt.datetime) -> list[tuple[EmailMessage, bytes]]:
+    """Meta's emails to this address after Send that are not a code: its answer to the objection, oldest first."""
+    found = []
+    for message, raw in messages:
+        moment = sent_at(message)
+        if moment is None or moment < since - CLOCK_SLACK or not is_from_meta(message):
+            continue
+        if not is_addressed_to(message, address) or extract_code(message):
+            continue
+        found.append((moment, message, raw))
+    return [(message, raw) for _, message, raw in sorted(found, key=lambda item: item[0])]
+
+
+def verdict(message: EmailMessage) -> str:
+    """'refused', 'honoured', or 'received' when Meta's email only acknowledges the objection."""
+    body = f"{message.get('Subject', '')}\n{message_text(message)}"
+    if REFUSED.search(body):
+        return "refused"
+    return "honoured" if HONOURED.search(body) else "received"

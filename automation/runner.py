@@ -59,6 +59,8 @@ class Job:
     owner_wait: float = 0  # seconds the owner gets to pass a check in a visible browser; 0 when headless
     tell_owner: Callable[[str], None] = lambda message: None
     tracer: Tracer | None = None  # --trace: paused while a typed secret is on the page
+    settle: Callable[[Page], None] = lambda page: None  # waits out a navigation the previous step set off
+    on_send: Callable[[str, str | None], None] = lambda stage, at: None  # "submitting" before the click, "submitted"
 
 
 @dataclass
@@ -107,6 +109,7 @@ class Runner:
     def execute(self, flow: list[s.Step]) -> None:
         for step in flow:
             self._stop_if_cancelled()
+            self.job.settle(self.page)
             self._trace_around(step)
             description = step.describe()
             log.info("%s: %s", self.job.account_name, description)
@@ -244,7 +247,14 @@ class Runner:
             self.fields[step.record_as] = step.record_value
 
     def _screenshot(self, step: s.Screenshot) -> None:
-        self.screenshot(step.name)
+        picture = self.screenshot(step.name)
+        if step.keep_page:
+            evidence = self.job.evidence
+            evidence.save_file(picture.with_suffix(".html").name, self.page.content().encode("utf-8"))
+            try:
+                evidence.save_file(picture.with_suffix(".pdf").name, self.page.pdf(print_background=True))
+            except PlaywrightError:  # Chromium prints to PDF only when headless
+                log.info("%s: no PDF of the page (a visible browser cannot print one)", self.job.account_name)
 
     def screenshot(self, name: str) -> Path:
         # Grow each text area to its content, so the whole text sent shows in the evidence, not its first lines.
@@ -259,9 +269,11 @@ class Runner:
             raise FlowFinished("rehearsed", "stopped before Send, as asked: nothing was sent")
         locator = self.locate(step.target)
         locator.wait_for()
+        self.job.on_send("submitting", None)  # written before the click: a crash from here on is never forgotten
         self.sent_at = utc_now()
         self.notes["sent_at"] = iso(self.sent_at)
         locator.click()
+        self.job.on_send("submitted", self.notes["sent_at"])
 
     def _email_code(self, step: s.EmailCode) -> None:
         since = self.sent_at or utc_now()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 
 import platformdirs
@@ -19,7 +20,8 @@ log = logging.getLogger(__name__)
 
 
 def default_state_dir() -> Path:
-    return platformdirs.user_state_path("submit-objections")
+    chosen = os.environ.get("SUBMIT_OBJECTIONS_STATE_DIR")
+    return Path(chosen).expanduser() if chosen else platformdirs.user_state_path("submit-objections")
 
 
 class SessionStore:

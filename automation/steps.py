@@ -139,9 +139,11 @@ class Check(_Frozen):
 class Screenshot(_Frozen):
     kind: Literal["screenshot"] = "screenshot"
     name: str
+    keep_page: bool = False  # also keep the page itself, as HTML and as PDF
 
     def describe(self) -> str:
-        return f"save a full-page screenshot '{self.name}' as evidence"
+        extra = ", and the page as HTML and PDF" if self.keep_page else ""
+        return f"save a full-page screenshot '{self.name}'{extra} as evidence"
 
 
 class Submit(_Frozen):

@@ -160,7 +160,7 @@ def confirmed(wait: float) -> list[Step]:
         ExpectGone(target=SEND, timeout=wait / 3, reason="the form is still on the page after Send, so Meta may not have taken it; "
                    "nothing is counted as filed: look at the final screenshot and run again"),
         Capture(target=CONFIRMED, record_as="confirmation_text"),
-        Screenshot(name="confirmation"),
+        Screenshot(name="confirmation", keep_page=True),
         Outcome(status="confirmed", reason="Meta confirmed the objection on screen"),
     ]
 

@@ -64,7 +64,10 @@ def main() -> int:
     (DEMO / "mock").mkdir(parents=True)
     archive = DEMO / "archive"
     shutil.rmtree(archive, ignore_errors=True)
-    env = {**os.environ, "SUBMIT_OBJECTIONS_KEYRING_SERVICE": SERVICE}
+    for leftover in ("ledger.sqlite3", "state"):  # each demo starts afresh, and never touches your own
+        shutil.rmtree(DEMO / leftover, ignore_errors=True) if (DEMO / leftover).is_dir() else (DEMO / leftover).unlink(missing_ok=True)
+    env = {**os.environ, "SUBMIT_OBJECTIONS_KEYRING_SERVICE": SERVICE,
+           "SUBMIT_OBJECTIONS_LEDGER": str(DEMO / "ledger.sqlite3"), "SUBMIT_OBJECTIONS_STATE_DIR": str(DEMO / "state")}
     private = None
     if not missing_tools():
         private = PrivateKeyring(DEMO / "keyring-home")
@@ -80,6 +83,8 @@ def main() -> int:
         seen = outcomes(archive)
         print(f"\ndemo: the mock recorded {len(mock_submissions(DEMO / 'mock'))} objection(s) filed; "
               f"evidence is in {archive}")
+        cli("--archive", str(archive), "archive", "verify", env=env)
+        cli("--archive", str(archive), "archive", "report", env=env)
     finally:
         mock.stop()
         if private is not None:

@@ -140,5 +140,6 @@ def cli(tmp_path, keyring_session, chromium_path) -> Cli:
         "SUBMIT_OBJECTIONS_PAUSE": "0",
         "PYTHONPATH": str(ROOT),
         **keyring_session,
+        "XDG_DATA_HOME": str(home / ".local" / "share"),  # this test's own ledger; the keyring has its own folder
     }
     return Cli(env=env, home=home)
