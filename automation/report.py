@@ -7,6 +7,8 @@ from automation.jobs import AccountReport
 
 LABELS = {
     "confirmed": "confirmed",
+    "honoured": "honoured",
+    "refused": "refused by Meta",
     "already_objected": "already objected",
     "rehearsed": "rehearsed",
     "not_eligible": "not eligible",
@@ -45,7 +47,7 @@ def as_json(reports: list[AccountReport]) -> list[dict]:
 
 
 def exit_code(reports: list[AccountReport], rehearsal: bool) -> ExitCode:
-    fine = {"already_objected", "rehearsed"} if rehearsal else {"confirmed", "already_objected"}
+    fine = {"already_objected", "rehearsed"} if rehearsal else {"confirmed", "honoured", "already_objected"}
     statuses = {report.status for report in reports}
     if "interrupted" in statuses:
         return ExitCode.INTERRUPTED

@@ -96,7 +96,8 @@ def start_mock(tmp_path):
 
     started = []
 
-    def start(accounts_toml: str, name: str = "mock") -> Mock:
+    def start(accounts_toml: str, name: str | None = None) -> Mock:
+        name = name or ("mock" if not started else f"mock-{len(started) + 1}")
         state = tmp_path / name
         state.mkdir()
         accounts = tmp_path / f"{name}-accounts.toml"

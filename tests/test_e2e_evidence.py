@@ -1,0 +1,212 @@
+"""Evidence that stands up in a complaint, a ledger that never files twice, and runs that survive being killed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import sqlite3
+import subprocess
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import CLI, ROOT
+from e2e_support import Person, mock_accounts, receipts, store_secrets, table_row, write_tool_accounts
+
+pytestmark = pytest.mark.e2e
+
+
+class Setup:
+    def __init__(self, cli, start_mock, tmp_path, people, **site):
+        tmp_path.mkdir(parents=True, exist_ok=True)
+        self.cli = cli
+        self.mock = start_mock(mock_accounts(people, **site))
+        self.config = write_tool_accounts(tmp_path / "accounts.toml", people, self.mock.state)
+        self.archive = tmp_path / "archive"
+        store_secrets(cli, self.config, people)
+
+    def args(self, *extra: str) -> list[str]:
+        return ["--config", str(self.config), "--mirror", self.mock.url, "--archive", str(self.archive), *extra]
+
+    def run(self, *extra: str):
+        return self.cli(*self.args(*extra))
+
+    def verify(self, *extra: str):
+        return self.cli("--archive", str(self.archive), "archive", "verify", *extra)
+
+    def ledger(self) -> dict[str, str]:
+        path = Path(self.cli.env["XDG_DATA_HOME"]) / "submit-objections" / "ledger.sqlite3"
+        with sqlite3.connect(path) as connection:
+            return dict(connection.execute("SELECT account, status FROM accounts"))
+
+
+def test_a_submission_is_sealed_with_its_page_and_meta_email_and_verifies(cli, start_mock, tmp_path):
+    anna = Person("anna", totp=True, form_variant="2024")
+    setup = Setup(cli, start_mock, tmp_path, [anna])
+    assert setup.run().returncode == 0
+    [folder] = list((setup.archive / "anna").iterdir())
+    names = sorted(path.name for path in folder.iterdir())
+    assert "01-filled-form.png" in names and "02-confirmation.png" in names
+    assert "02-confirmation.pdf" in names and "02-confirmation.html" in names
+    assert (folder / "02-confirmation.pdf").read_bytes().startswith(b"%PDF")
+    assert "received your objection" in (folder / "02-confirmation.html").read_text()
+    [eml] = [name for name in names if name.endswith(".eml")]
+    assert "We've received your objection" in (folder / eml).read_text()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert {entry["name"] for entry in manifest["files"]} == set(names) - {"manifest.json"}
+    assert manifest["sequence"] == 1 and manifest["previous"] is None
+    assert setup.ledger() == {"anna": "honoured"}  # Meta's email says it will honour the objection
+    done = setup.verify()
+    assert done.returncode == 0 and "1 sealed submission(s) verified" in done.stdout
+
+
+@pytest.fixture
+def three_sealed(cli, start_mock, tmp_path):
+    people = [Person(name, form_variant="2025", maildir=False) for name in ("bo", "cy", "di")]
+    setup = Setup(cli, start_mock, tmp_path, people)
+    for person in people:  # one run each, so the chain has three links in a known order
+        assert setup.run("--account", person.name).returncode == 0
+    assert setup.verify().returncode == 0
+    return setup
+
+
+def test_verify_names_a_screenshot_changed_by_one_byte(three_sealed):
+    [folder] = list((three_sealed.archive / "cy").iterdir())
+    picture = folder / "02-confirmation.png"
+    data = bytearray(picture.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    picture.write_bytes(bytes(data))
+    sealed = {entry["name"]: entry["sha256"] for entry in json.loads((folder / "manifest.json").read_text())["files"]}
+    done = three_sealed.verify()
+    assert done.returncode == 1
+    assert done.stdout.strip().splitlines() == [
+        f"MISMATCH cy/{folder.name}/02-confirmation.png: changed after it was sealed "
+        f"(SHA-256 {sealed['02-confirmation.png'][:12]}... expected)"]
+
+
+def test_verify_names_a_deleted_file(three_sealed):
+    [folder] = list((three_sealed.archive / "bo").iterdir())
+    (folder / "receipt.json").unlink()
+    done = three_sealed.verify()
+    assert done.returncode == 1
+    assert f"MISMATCH bo/{folder.name}/receipt.json: missing (deleted after it was sealed)" in done.stdout
+
+
+@pytest.mark.parametrize("who", ["cy", "di"])  # a submission in the middle of the chain, and the newest one
+def test_verify_names_a_deleted_submission(three_sealed, who):
+    [folder] = list((three_sealed.archive / who).iterdir())
+    shutil.rmtree(folder)
+    done = three_sealed.verify()
+    assert done.returncode == 1
+    assert f"MISMATCH {who}/{folder.name}: sealed as #" in done.stdout and "is gone" in done.stdout
+
+
+def test_export_and_report_show_screenshots_and_the_text_sent_in_a_browser(three_sealed, page, tmp_path):
+    setup = three_sealed
+    ids = [f"{name}/{next((setup.archive / name).iterdir()).name}" for name in ("bo", "cy")]
+    bundle = tmp_path / "complaint.zip"
+    done = setup.cli("--archive", str(setup.archive), "archive", "export", *ids, "--to", str(bundle))
+    assert done.returncode == 0, done.stderr
+    unpacked = tmp_path / "unpacked"
+    zipfile.ZipFile(bundle).extractall(unpacked)
+    report = setup.cli("--archive", str(setup.archive), "archive", "report")
+    assert report.returncode == 0, report.stderr
+
+    for index, expected_images in ((unpacked / "index.html", 4), (setup.archive / "report.html", 6)):
+        page.goto(index.as_uri())
+        images = page.locator("img")
+        assert images.count() == expected_images
+        for number in range(images.count()):
+            assert images.nth(number).evaluate("img => img.complete && img.naturalWidth > 0"), index
+        assert page.get_by_text("I object, under Article 21(1)").first.is_visible()
+        assert page.get_by_text("applied going forward").first.is_visible()
+
+
+def test_the_ledger_skips_settled_accounts_and_force_files_again(cli, start_mock, tmp_path):
+    eva = Person("eva", form_variant="2025", maildir=False)
+    setup = Setup(cli, start_mock, tmp_path, [eva])
+    assert setup.run().returncode == 0
+    again = setup.run()
+    assert again.returncode == 0 and "skipped: confirmed since" in again.stdout
+    assert len(setup.mock.submissions()) == 1
+    forced = setup.run("--force")
+    assert forced.returncode == 0 and table_row(forced.stdout, "eva")[2:4] == ["already", "objected"]
+    status = cli("--config", str(setup.config), "status")
+    assert status.returncode == 0 and "eva" in status.stdout and "already-objected" in status.stdout
+
+
+def test_status_shows_an_overdue_objection_and_what_to_do(cli, start_mock, tmp_path):
+    fay = Person("fay", form_variant="2025", maildir=False)
+    setup = Setup(cli, start_mock, tmp_path, [fay])
+    assert setup.run().returncode == 0
+    path = Path(cli.env["XDG_DATA_HOME"]) / "submit-objections" / "ledger.sqlite3"
+    with sqlite3.connect(path) as connection:  # as if it had been sent six weeks ago
+        connection.execute("UPDATE accounts SET sent_at = '2026-01-01T10:00:00Z'")
+    status = cli("--config", str(setup.config), "status")
+    assert "overdue" in status.stdout and "GDPR Art. 12(3)" in status.stdout
+
+
+def test_meta_email_arriving_after_the_run_is_picked_up_by_status_check_mail(cli, start_mock, tmp_path):
+    gil = Person("gil", totp=True, form_variant="2024")
+    setup = Setup(cli, start_mock, tmp_path, [gil])
+    assert setup.run().returncode == 0
+    assert setup.ledger() == {"gil": "honoured"}
+    [folder] = list((setup.archive / "gil").iterdir())
+    [eml] = list(folder.glob("*.eml"))
+    # The same submission, but as if Meta's email had come later: take it out, and set the ledger back.
+    email_bytes = eml.read_bytes()
+    for path in list(folder.iterdir()):
+        if path.name.startswith("manifest") or path.suffix == ".eml":
+            path.unlink()
+    (setup.archive / "chain.json").unlink()
+    subprocess.run([*CLI, "--archive", str(setup.archive), "archive", "list"], env=cli.env, cwd=ROOT, check=True)
+    path = Path(cli.env["XDG_DATA_HOME"]) / "submit-objections" / "ledger.sqlite3"
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE accounts SET status = 'confirmed'")
+    from automation.chain import seal
+
+    seal(folder, setup.archive, note="confirmed")
+    done = cli("--config", str(setup.config), "--archive", str(setup.archive), "status", "--check-mail")
+    assert done.returncode == 0, done.stderr
+    assert "gil: Meta's email found, now honoured" in done.stderr and "honoured" in done.stdout
+    [kept] = list(folder.glob("*.eml"))
+    assert kept.read_bytes() == email_bytes
+    assert (folder / "manifest-02.json").exists() and setup.verify().returncode == 0
+
+
+def plain_steps(stderr_line: str) -> str | None:
+    marker = "] "
+    if marker in stderr_line and ": " in stderr_line.split(marker, 1)[1]:
+        return stderr_line.split(marker, 1)[1].split(": ", 1)[1]
+    return None
+
+
+@pytest.mark.parametrize("variant, totp", [("2025", False), ("2024", True)])
+def test_killed_at_every_step_then_run_again_files_exactly_once(cli, start_mock, tmp_path, variant, totp):
+    """SIGKILL at step 1, then a new run; SIGKILL at step 2, then a new run; ... each in a fresh world."""
+    probe = Setup(cli, start_mock, tmp_path / "probe", [Person("probe", form_variant=variant, totp=totp)])
+    count = len([line for line in probe.run().stderr.splitlines() if "probe: " in line and "done]" in line]) - 2
+    assert count > 15, "the flow should have many steps"
+    for kill_at in range(1, count + 1):
+        world = tmp_path / f"kill-{kill_at}"
+        person = Person(f"k{kill_at}", form_variant=variant, totp=totp)
+        setup = Setup(cli, start_mock, world, [person])
+        process = subprocess.Popen([*CLI, *setup.args()], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   text=True, env=cli.env, cwd=ROOT)
+        seen = 0
+        for line in process.stderr:
+            if plain_steps(line) and "started" not in line and "(0 left)" not in line:
+                seen += 1
+                if seen == kill_at:
+                    process.send_signal(signal.SIGKILL)
+                    break
+        process.wait(30)
+        again = setup.run()
+        assert again.returncode == 0, f"killed at step {kill_at}: {again.stdout}{again.stderr}"
+        assert len(setup.mock.submissions()) == 1, f"killed at step {kill_at}: filed {len(setup.mock.submissions())}x"
+        assert setup.ledger()[person.name] in ("confirmed", "honoured"), f"killed at step {kill_at}"
+        assert setup.verify().returncode == 0, f"killed at step {kill_at}: {setup.verify().stdout}"
+        time.sleep(0)  # each world is independent; nothing to wait for
