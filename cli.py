@@ -24,11 +24,11 @@ from automation.browser import find_chromium
 from automation.config import AccountsFile, load_accounts
 from automation.credentials import SECRET_KINDS, Keyring, normalise_totp_secret
 from automation.errors import EXIT_CODE_TABLE, ExitCode, ExpectedError
-from automation import mailcodes
 from automation import exporting
 from automation.chain import seal, submission_folders, verify
 from automation.jobs import AccountReport, Plan, RunOptions, keep_meta_answers, missing_password
 from automation.ledger import DONE, Ledger
+from automation.mailsource import mail_source, mail_source_name
 from automation.progress import progress_for
 from automation.report import as_json as reports_as_json, exit_code, table
 from automation.sessions import SessionStore, default_state_dir
@@ -162,7 +162,7 @@ def _run(app: App, names, dry_run, rehearse, archive, mirror, chromium, headed, 
     settings = BatchSettings(executable=find_chromium(chromium or accounts.settings.chromium), headed=headed,
                              concurrency=concurrency, pause=pause)
     ledger = app.ledger()
-    reports, plans_to_run = _settled_before_running(plans, ledger, archive.expanduser(), force, rehearse)
+    reports, plans_to_run = _settled_before_running(plans, ledger, archive.expanduser(), force, rehearse, keyring)
     runnable = []
     for plan in plans_to_run:
         problem = missing_password(keyring, plan.account)
@@ -195,16 +195,16 @@ def _run(app: App, names, dry_run, rehearse, archive, mirror, chromium, headed, 
     return exit_code(reports, rehearse)
 
 
-def _settled_before_running(plans: list[Plan], ledger: Ledger, archive: Path, force: bool,
-                            rehearse: bool) -> tuple[list[AccountReport], list[Plan]]:
+def _settled_before_running(plans: list[Plan], ledger: Ledger, archive: Path, force: bool, rehearse: bool,
+                            keyring: Keyring) -> tuple[list[AccountReport], list[Plan]]:
     """Accounts whose objection is settled are skipped (unless --force); one whose Send was cut short and whose
     answer from Meta has arrived since is settled now. The rest run: the flow checks Meta's page before filling."""
     skipped, to_run = [], []
     for plan in plans:
         account = plan.account
         entry = ledger.get(account.name)
-        if entry and entry.sent_but_unsettled and account.maildir and entry.evidence and not rehearse:
-            _check_mail(ledger, entry, account, archive)
+        if entry and entry.sent_but_unsettled and entry.evidence and not rehearse:
+            _check_mail(ledger, entry, account, archive, keyring)
             entry = ledger.get(account.name)
         if entry and entry.status in DONE and not (force or rehearse):
             skipped.append(AccountReport(account.name, account.platform, LEDGER_TO_OUTCOME[entry.status],
@@ -218,13 +218,18 @@ def _settled_before_running(plans: list[Plan], ledger: Ledger, archive: Path, fo
     return skipped, to_run
 
 
-def _check_mail(ledger: Ledger, entry, account, archive: Path) -> str | None:
+def _check_mail(ledger: Ledger, entry, account, archive: Path, keyring: Keyring) -> str | None:
     """Looks for Meta's answer to an objection sent earlier; keeps it as evidence and moves the ledger on."""
-    if not account.maildir or not entry.evidence or not entry.sent_at:
+    source = mail_source(account, keyring)
+    if source is None or not entry.evidence or not entry.sent_at:
         return None
     folder = Path(entry.evidence)
     since = dt.datetime.fromisoformat(entry.sent_at.replace("Z", "+00:00"))
-    verdict = keep_meta_answers(mailcodes.read_maildir_raw(account.maildir), account.email, since, folder)
+    try:
+        verdict = keep_meta_answers(source.messages_since(since), account.email, since, folder)
+    except ExpectedError as error:
+        click.echo(f"{account.name}: {error}", err=True)
+        return None
     if verdict is None:
         return None
     seal(folder, archive, note=f"Meta's email: {verdict}")
@@ -259,10 +264,12 @@ def _print_dry_run(plans: list[Plan], mirror: str | None) -> None:
         click.echo("")
         click.echo(f"Account {account.name} ({account.platform}, login {account.login}, country {account.country})")
         for kind, what in SECRET_KINDS.items():
+            if kind == "mailbox" and account.mailbox is None:
+                continue
             stored = "keyring unavailable: " + keyring_problem if keyring is None else (
                 "stored" if keyring.exists(account.name, kind) else "not stored")
             click.echo(f"  {what}: {stored}")
-        click.echo(f"  Meta's emailed code: {'read from ' + str(account.maildir) if account.maildir else 'asked at the terminal'}")
+        click.echo(f"  Meta's emailed code: {mail_source_name(account)}")
         click.echo("  Steps:")
         for line in plan_lines(plan.steps, indent="    "):
             click.echo(line)
@@ -279,9 +286,8 @@ def credentials() -> None:
     """Store, check and delete each account's password and 2FA secret in the OS keyring."""
 
 
-def _known_account(app: App, name: str) -> None:
-    if app.config.is_file():
-        app.accounts().get(name)
+def _known_account(app: App, name: str):
+    return app.accounts().get(name) if app.config.is_file() else None
 
 
 @credentials.command("set")
@@ -290,22 +296,28 @@ def _known_account(app: App, name: str) -> None:
 @click.pass_obj
 @reports_errors
 def credentials_set(app: App, name: str, no_totp: bool) -> None:
-    """Store NAME's Meta password and, optionally, its 2FA (TOTP) secret.
+    """Store NAME's Meta password, optionally its 2FA (TOTP) secret, and its mailbox password if it has a mailbox.
 
-    At a terminal both are asked for without echo. Otherwise they are read from standard input: the password on
-    the first line, the 2FA secret on the second (optional). They never go on the command line.
+    At a terminal each is asked for without echo. Otherwise they are read from standard input: the password on the
+    first line, the 2FA secret on the second (may be empty), the mailbox password on the third. They never go on
+    the command line.
     """
-    _known_account(app, name)
+    account = _known_account(app, name)
     keyring = Keyring.open()
+    wants_mailbox = account is not None and account.mailbox is not None
     if sys.stdin.isatty():
         password = click.prompt("Meta password", hide_input=True)
         totp = "" if no_totp else click.prompt(
             "2FA secret (the key Meta shows to set up an authenticator app; Enter to skip)",
             hide_input=True, default="", show_default=False)
+        mailbox = click.prompt(f"Password of the mailbox {account.mailbox.user}@{account.mailbox.host} (an app "
+                               "password for Gmail or Outlook; Enter to keep)", hide_input=True, default="",
+                               show_default=False) if wants_mailbox else ""
     else:
         lines = sys.stdin.read().splitlines()
         password = lines[0] if lines else ""
         totp = "" if no_totp or len(lines) < 2 else lines[1]
+        mailbox = lines[2] if wants_mailbox and len(lines) > 2 else ""
     if not password:
         raise Failure(ExpectedError("no password given", hint="type it at the prompt, or pipe it on the first line"))
     secret = normalise_totp_secret(totp) if totp.strip() else None
@@ -318,7 +330,12 @@ def credentials_set(app: App, name: str, no_totp: bool) -> None:
         totp_state = "removed"
     else:
         totp_state = "kept" if keyring.exists(name, "totp") else "none"
-    click.echo(f"{name}: password stored; 2FA secret {totp_state}")
+    said = f"{name}: password stored; 2FA secret {totp_state}"
+    if wants_mailbox:
+        if mailbox:
+            keyring.set(name, "mailbox", mailbox)
+        said += "; mailbox password " + ("stored" if mailbox else "kept" if keyring.exists(name, "mailbox") else "none")
+    click.echo(said)
 
 
 @credentials.command("delete")
@@ -341,7 +358,8 @@ def credentials_delete(app: App, name: str) -> None:
 def credentials_check(app: App, names: tuple[str, ...]) -> None:
     """Say what is stored for each account (all in the accounts file if none is named); never prints a secret."""
     keyring = Keyring.open()
-    names = names or tuple(account.name for account in app.accounts().accounts)
+    known = {account.name: account for account in app.accounts().accounts} if app.config.is_file() else {}
+    names = names or tuple(known)
     complete = True
     for name in names:
         has_password = keyring.exists(name, "password")
@@ -355,7 +373,12 @@ def credentials_check(app: App, names: tuple[str, ...]) -> None:
             except ExpectedError:
                 totp_state, complete = "stored, NOT valid base32", False
         complete = complete and has_password
-        click.echo(f"{name}: password {'stored' if has_password else 'MISSING'}; 2FA secret {totp_state}")
+        line = f"{name}: password {'stored' if has_password else 'MISSING'}; 2FA secret {totp_state}"
+        if name in known and known[name].mailbox is not None:
+            has_mailbox = keyring.exists(name, "mailbox")
+            complete = complete and has_mailbox
+            line += f"; mailbox password {'stored' if has_mailbox else 'MISSING'}"
+        click.echo(line)
     if not complete:
         raise Failure(ExpectedError("some credentials are missing or invalid", hint="submit-objections credentials set NAME"))
 
@@ -397,9 +420,10 @@ def status(app: App, check_mail: bool) -> None:
     ledger = app.ledger()
     if check_mail:
         accounts = {account.name: account for account in app.accounts().accounts}
+        keyring = Keyring.open()
         for entry in ledger.all():
             if entry.account in accounts and entry.status in ("submitted", "confirmed"):
-                found = _check_mail(ledger, entry, accounts[entry.account], app.archive)
+                found = _check_mail(ledger, entry, accounts[entry.account], app.archive, keyring)
                 if found:
                     click.echo(f"{entry.account}: Meta's email found, now {found}", err=True)
     entries = ledger.all()

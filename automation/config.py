@@ -12,6 +12,9 @@
     full_name = "Anna Example" # optional: signs the objection
     template = "my-text.txt"   # optional: your own objection text (relative to this file)
     maildir = "~/Mail/anna"    # optional: a local Maildir where Meta's emails arrive
+    [accounts.mailbox]         # optional, instead: the mailbox over IMAP (password: `credentials set NAME`)
+    host = "imap.example.org"
+    user = "anna@example.org"  # tls = "implicit" (993, default) | "starttls" (143) | "plain" (loopback only)
 
 Passwords and 2FA secrets never go in this file: `submit-objections credentials set NAME` keeps them in the keyring.
 """
@@ -24,7 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 import pycountry
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from automation.errors import ConfigError
 
@@ -55,6 +58,32 @@ def country_names(code: str) -> list[str]:
     return unique
 
 
+LOOPBACK_HOSTS = {"localhost", "::1"}
+
+
+def is_loopback(host: str) -> bool:
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+class Mailbox(BaseModel):
+    """Where Meta's emails to the account arrive, read over IMAP; its password lives in the keyring."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = Field(min_length=1)
+    port: int | None = Field(default=None, gt=0, lt=65536)
+    tls: Literal["implicit", "starttls", "plain"] = "implicit"
+    user: str = Field(min_length=1)
+    folder: str = "INBOX"
+
+    @model_validator(mode="after")
+    def _plain_only_on_loopback(self) -> "Mailbox":
+        if self.tls == "plain" and not is_loopback(self.host):
+            raise ValueError(f"tls = \"plain\" would send the mailbox password unencrypted to {self.host}; "
+                             "use \"implicit\" (port 993) or \"starttls\" (port 143)")
+        return self
+
+
 class Account(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -66,6 +95,7 @@ class Account(BaseModel):
     full_name: str | None = None
     template: Path | None = None
     maildir: Path | None = None
+    mailbox: Mailbox | None = None
 
     @field_validator("email")
     @classmethod
@@ -178,7 +208,7 @@ def _resolve(config_path: Path, value: str) -> Path:
 
 def _located(path: Path, text: str, index: int, entry: dict, error: ValidationError) -> ConfigError:
     first = error.errors()[0]
-    field = str(first["loc"][0]) if first["loc"] else "?"
+    field = ".".join(str(part) for part in first["loc"]) if first["loc"] else "?"
     label = f"account {entry.get('name')!r}" if isinstance(entry.get("name"), str) else f"account #{index + 1}"
     line = _line_of(text, index, field)
     where = f"{path}:{line}" if line else str(path)
@@ -202,6 +232,6 @@ def _line_of(text: str, index: int, field: str) -> int | None:
     start = headers[index]
     end = next((number for number in range(start + 1, len(lines)) if lines[number].strip().startswith("[")), len(lines))
     for number in range(start + 1, end):
-        if re.match(rf"\s*{re.escape(field)}\s*=", lines[number]):
+        if re.match(rf"\s*{re.escape(field.split('.')[-1])}\s*=", lines[number]):
             return number + 1
     return start + 1

@@ -22,7 +22,7 @@ from automation.errors import CredentialError
 
 log = logging.getLogger(__name__)
 
-SECRET_KINDS = {"password": "Meta password", "totp": "2FA (TOTP) secret"}
+SECRET_KINDS = {"password": "Meta password", "totp": "2FA (TOTP) secret", "mailbox": "mailbox password"}
 UNSAFE_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
 INSECURE_OPT_IN = "SUBMIT_OBJECTIONS_INSECURE_KEYRING"
 

@@ -15,6 +15,7 @@ from typing import Callable
 from playwright.sync_api import Browser, Error as PlaywrightError
 
 from automation import __version__, mailcodes
+from automation.mailsource import mail_source, mail_source_name
 from automation.archive import EvidenceFolder, iso, utc_now, write_private
 from automation.chain import manifests_in, seal
 from automation.browser import new_context, settle
@@ -91,11 +92,13 @@ def ask_at_terminal(options: RunOptions, account: Account) -> Callable[[str], st
     return lambda prompt: options.ask(f"{account.name}: {prompt}")
 
 
-def code_source(options: RunOptions, account: Account):
+def code_source(options: RunOptions, account: Account, keyring: Keyring):
     def wait(since: dt.datetime, pause: Callable[[float], None]) -> str | None:
-        if account.maildir is not None:
-            log.info("%s: waiting up to %g s for Meta's code in %s", account.name, options.code_wait_seconds, account.maildir)
-            code = mailcodes.wait_for_code(account.maildir, account.email, since, options.code_wait_seconds, pause)
+        source = mail_source(account, keyring)
+        if source is not None:
+            log.info("%s: waiting up to %g s for Meta's code, %s", account.name, options.code_wait_seconds,
+                     mail_source_name(account))
+            code = source.wait_for_code(since, options.code_wait_seconds, pause)
             if code:
                 return code
         return ask_at_terminal(options, account)(f"the 6-digit code Meta emailed to {account.email}")
@@ -113,7 +116,7 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     job = Job(
         account_name=account.name,
         secrets=KeyringSecrets(keyring, account.name),
-        email_code=code_source(options, account),
+        email_code=code_source(options, account, keyring),
         ask_owner=ask_at_terminal(options, account),
         evidence=evidence,
         rehearse=options.rehearse,
@@ -176,7 +179,7 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
         "sent_at": result.notes.get("sent_at"),
         "finished_at": iso(utc_now()),
     }
-    answer = _meta_answer(account, result, evidence) if result.status == "confirmed" else None
+    answer = _meta_answer(account, keyring, result, evidence) if result.status == "confirmed" else None
     if answer:
         receipt["meta_answer"] = answer
     evidence.write_receipt(receipt)
@@ -217,12 +220,17 @@ def seal_unfinished(archive: Path, account: str) -> None:
         seal(run, archive, note="unfinished: the run stopped before it finished; files kept as captured")
 
 
-def _meta_answer(account: Account, result: Result, evidence: EvidenceFolder) -> str | None:
+def _meta_answer(account: Account, keyring: Keyring, result: Result, evidence: EvidenceFolder) -> str | None:
     """Meta's email answering the objection, if it has arrived: kept as .eml evidence; its verdict returned."""
-    if account.maildir is None or "sent_at" not in result.notes:
+    source = mail_source(account, keyring)
+    if source is None or "sent_at" not in result.notes:
         return None
     since = dt.datetime.fromisoformat(result.notes["sent_at"].replace("Z", "+00:00"))
-    return keep_meta_answers(mailcodes.read_maildir_raw(account.maildir), account.email, since, evidence.path)
+    try:
+        return keep_meta_answers(source.messages_since(since), account.email, since, evidence.path)
+    except ExpectedError as error:  # the objection stands; the email can be fetched later with status --check-mail
+        log.warning("%s: could not look for Meta's email: %s", account.name, error.message)
+        return None
 
 
 def keep_meta_answers(messages, address: str, since: dt.datetime, folder: Path) -> str | None:
