@@ -30,7 +30,7 @@ command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 if [ "$purpose" = test ]; then
   command -v Xvfb >/dev/null || need+=(xvfb)
   command -v xdotool >/dev/null || need+=(xdotool)
-  command -v dovecot >/dev/null || need+=(dovecot-imapd)
+  { command -v dovecot || [ -x /usr/sbin/dovecot ]; } >/dev/null || need+=(dovecot-imapd)
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
