@@ -76,17 +76,7 @@ def newest_code(messages: list[EmailMessage], address: str, since: dt.datetime) 
 
 
 def read_maildir(path: Path) -> list[EmailMessage]:
-    if not path.is_dir():
-        return []
-    box = mailbox.Maildir(path, factory=None, create=False)
-    parsed = []
-    for key in box.iterkeys():
-        try:
-            with box.get_file(key) as handle:
-                parsed.append(email.message_from_binary_file(handle, policy=email.policy.default))
-        except (FileNotFoundError, KeyError):  # moved to cur/ while we looked
-            continue
-    return parsed
+    return [message for message, _ in read_maildir_raw(path)]
 
 
 def wait_for_code(

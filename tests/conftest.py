@@ -6,7 +6,6 @@ Nothing here is skipped when a part is missing: a missing part fails the run wit
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import subprocess
@@ -66,50 +65,24 @@ def browser_type_launch_args(browser_type_launch_args, chromium_path):
 # -- the mock of Meta -----------------------------------------------------------------------------------------------
 
 
-class Mock:
-    def __init__(self, url: str, state: Path):
-        self.url = url
-        self.state = state
-
-    def _lines(self, name: str) -> list[dict]:
-        path = self.state / name
-        if not path.exists():
-            return []
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-    def submissions(self) -> list[dict]:
-        return self._lines("submissions.jsonl")
-
-    def events(self, kind: str | None = None) -> list[dict]:
-        return [event for event in self._lines("events.jsonl") if kind is None or event["event"] == kind]
-
-    def requests(self) -> list[dict]:
-        return self._lines("requests.jsonl")
-
-    def maildir(self, address: str) -> Path:
-        return self.state / "mail" / address
-
-
 @pytest.fixture
 def start_mock(tmp_path):
-    from fixtures.mock_meta import MockMeta
+    from mock_support import RunningMock
 
-    started = []
+    started: list[RunningMock] = []
 
-    def start(accounts_toml: str, name: str | None = None) -> Mock:
+    def start(accounts_toml: str, name: str | None = None, **options) -> RunningMock:
         name = name or ("mock" if not started else f"mock-{len(started) + 1}")
         state = tmp_path / name
         state.mkdir()
         accounts = tmp_path / f"{name}-accounts.toml"
         accounts.write_text(accounts_toml)
-        server = MockMeta(accounts, state)
-        url = server.start()
-        started.append(server)
-        return Mock(url, state)
+        started.append(RunningMock(accounts, state, **options))
+        return started[-1]
 
     yield start
-    for server in started:
-        server.stop()
+    for mock in started:
+        mock.stop()
 
 
 # -- the CLI in a subprocess ----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CLI, ROOT
-from e2e_support import Person, mock_accounts, receipts, store_secrets, table_row, write_tool_accounts
+from e2e_support import Person, mock_accounts, store_secrets, table_row, write_tool_accounts
 
 pytestmark = pytest.mark.e2e
 

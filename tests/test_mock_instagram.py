@@ -5,22 +5,18 @@ mirror routing, plus plain HTTP where enough.
 
 from __future__ import annotations
 
-import http.client
-import json
-import mailbox
 import re
 import signal
 import subprocess
 import sys
-from email import message_from_bytes, policy
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pyotp
 import pytest
 
-from automation.browser import new_context
-from fixtures.mock_meta import ConfigError, MockMeta
+from mock_support import RunningMock, mirrored_page, raw_request
+from fixtures.mock_meta import ConfigError
 from fixtures.mock_meta.config import parse_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,81 +160,27 @@ checkpoint = "automated"
 """
 
 
-class Running:
-    """A started MockMeta plus readers for what it recorded."""
-
-    def __init__(self, tmp: Path, decline: str | None):
-        self.state = tmp / "state"
-        self.accounts = tmp / "accounts.toml"
-        self.accounts.write_text(ACCOUNTS.replace("{decline}", f'instagram_cookie_decline = "{decline}"'
-                                                  if decline else ""))
-        self.mock = MockMeta(self.accounts, self.state)
-        self.url = self.mock.start()
-
-    def lines(self, name: str) -> list[dict]:
-        path = self.state / name
-        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-    def events(self, kind: str | None = None, login: str | None = None) -> list[dict]:
-        return [e for e in self.lines("events.jsonl")
-                if (kind is None or e["event"] == kind) and (login is None or e.get("login") == login)]
-
-    def submissions(self, login: str) -> list[dict]:
-        return [s for s in self.lines("submissions.jsonl") if s["login"] == login]
-
-    def mails(self, address: str) -> list:
-        path = self.state / "mail" / address
-        if not path.exists():
-            return []
-        return [message_from_bytes(box.get_bytes(key), policy=policy.default)
-                for box in [mailbox.Maildir(path, create=False)] for key in box.keys()]
-
-    def codes(self, address: str) -> set[str]:
-        found = set()
-        for mail in self.mails(address):
-            if mail["Subject"] == "Your code to confirm your request":
-                found.update(re.findall(r"Your confirmation code is (\d{6})", mail.get_body(("plain",)).get_content()))
-        return found
-
-    def control(self, action: str) -> dict:
-        status, _, body = raw_request(self.url + "/__mock__/" + action, "POST")
-        assert status == 200
-        return json.loads(body)
+def started(tmp: Path, decline: str | None) -> RunningMock:
+    accounts = tmp / "accounts.toml"
+    accounts.write_text(ACCOUNTS.replace("{decline}", f'instagram_cookie_decline = "{decline}"' if decline else ""))
+    return RunningMock(accounts, tmp / "state")
 
 
 @pytest.fixture(scope="module")
 def mock(tmp_path_factory):
-    running = Running(tmp_path_factory.mktemp("mock-instagram"), decline=None)
+    running = started(tmp_path_factory.mktemp("mock-instagram"), decline=None)
     yield running
-    running.mock.stop()
+    running.stop()
 
 
 @pytest.fixture(scope="module")
 def mock_old_wording(tmp_path_factory):
-    running = Running(tmp_path_factory.mktemp("mock-instagram-old"), decline="Only allow essential cookies")
+    running = started(tmp_path_factory.mktemp("mock-instagram-old"), decline="Only allow essential cookies")
     yield running
-    running.mock.stop()
-
-
-def raw_request(url: str, method: str = "GET", body: bytes | None = None, headers: dict | None = None):
-    parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    try:
-        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body,
-                           headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.getheaders(), response.read().decode("utf-8")
-    finally:
-        connection.close()
+    running.stop()
 
 
 # -- a browser behind the tool's own mirror ---------------------------------------------------------------------------
-
-
-def mirrored_page(browser, mock_url: str):
-    context = new_context(browser, mock_url)
-    context.set_default_timeout(10_000)
-    return context, context.new_page()
 
 
 def decline_cookies(page, label: str = "Decline optional cookies"):

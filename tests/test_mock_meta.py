@@ -5,21 +5,18 @@ https://www.facebook.com/... are served from MOCK_URL/www.facebook.com/... by a 
 from __future__ import annotations
 
 import html
-import http.client
 import json
-import mailbox
 import re
 import signal
 import subprocess
 import sys
-from email import message_from_bytes, policy
 from pathlib import Path
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urljoin
 
 import pyotp
 import pytest
 
-from automation.browser import new_context
+from mock_support import RunningMock, mirrored_page, raw_request
 from fixtures.mock_meta import MockMeta
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,73 +112,25 @@ def write_accounts(path: Path, control: str = "button", dialog: bool = False) ->
     return path
 
 
-class Running:
-    """A started MockMeta plus readers for what it recorded."""
-
-    def __init__(self, tmp: Path, control: str, dialog: bool):
-        self.state = tmp / "state"
-        self.accounts = write_accounts(tmp / "accounts.toml", control, dialog)
-        self.mock = MockMeta(self.accounts, self.state)
-        self.url = self.mock.start()
-
-    def lines(self, name: str) -> list[dict]:
-        path = self.state / name
-        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-    def events(self, kind: str | None = None, login: str | None = None) -> list[dict]:
-        return [e for e in self.lines("events.jsonl")
-                if (kind is None or e["event"] == kind) and (login is None or e.get("login") == login)]
-
-    def submissions(self, login: str) -> list[dict]:
-        return [s for s in self.lines("submissions.jsonl") if s["login"] == login]
-
-    def mails(self, address: str) -> list:
-        path = self.state / "mail" / address
-        if not path.exists():
-            return []
-        return [message_from_bytes(box.get_bytes(key), policy=policy.default)
-                for box in [mailbox.Maildir(path, create=False)] for key in box.keys()]
-
-    def codes(self, address: str) -> set[str]:
-        found = set()
-        for mail in self.mails(address):
-            if mail["Subject"] == "Your code to confirm your request":
-                found.update(re.findall(r"Your confirmation code is (\d{6})", mail.get_body(("plain",)).get_content()))
-        return found
-
-    def control(self, action: str) -> dict:
-        status, _, body = raw_request(self.url + "/__mock__/" + action, "POST")
-        assert status == 200
-        return json.loads(body)
+def started(tmp: Path, control: str, dialog: bool) -> RunningMock:
+    return RunningMock(write_accounts(tmp / "accounts.toml", control, dialog), tmp / "state")
 
 
 @pytest.fixture(scope="module")
 def mock_button(tmp_path_factory):
-    running = Running(tmp_path_factory.mktemp("mock-button"), "button", dialog=False)
+    running = started(tmp_path_factory.mktemp("mock-button"), "button", dialog=False)
     yield running
-    running.mock.stop()
+    running.stop()
 
 
 @pytest.fixture(scope="module")
 def mock_div(tmp_path_factory):
-    running = Running(tmp_path_factory.mktemp("mock-div"), "div", dialog=True)
+    running = started(tmp_path_factory.mktemp("mock-div"), "div", dialog=True)
     yield running
-    running.mock.stop()
+    running.stop()
 
 
 # -- plain HTTP, as the mirror would send it ------------------------------------------------------------------------
-
-
-def raw_request(url: str, method: str = "GET", body: bytes | None = None, headers: dict | None = None):
-    parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    try:
-        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body,
-                           headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.getheaders(), response.read().decode("utf-8")
-    finally:
-        connection.close()
 
 
 class Client:
@@ -230,13 +179,6 @@ def visible_text(document: str) -> str:
 
 
 # -- a browser behind a mirror ----------------------------------------------------------------------------------------
-
-
-def mirrored_page(browser, mock_url: str):
-    """A page whose requests to Meta's hosts are answered by the mock, through the tool's own mirror routing."""
-    context = new_context(browser, mock_url)
-    context.set_default_timeout(10_000)
-    return context, context.new_page()
 
 
 def browser_login(page, login: str):

@@ -12,7 +12,6 @@ import datetime as dt
 import io
 import json
 import mailbox
-import os
 import re
 import secrets
 import subprocess
