@@ -104,7 +104,7 @@ def _setup_logging(verbosity: int) -> None:
 @click.option("--force", is_flag=True, help="File again for accounts the ledger has as confirmed, honoured or already "
               "objected (asks first at a terminal).")
 @click.option("--code-wait", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
-              help="How long to wait for Meta's emailed code in the account's Maildir [default: 180].")
+              help="How long to wait for Meta's emailed code in the account's mailbox or Maildir [default: 180].")
 @click.option("--concurrency", type=click.IntRange(1, 8), default=1, show_default=True, envvar="SUBMIT_OBJECTIONS_CONCURRENCY",
               help="Run up to N accounts at once, each in its own browser. Env: SUBMIT_OBJECTIONS_CONCURRENCY.")
 @click.option("--pause", type=click.FloatRange(min=0), default=5, show_default=True, metavar="SECONDS",

@@ -20,7 +20,7 @@ class ExitCode(enum.IntEnum):
 
 EXIT_CODE_TABLE = """\
 Exit codes:
-  0    every account is confirmed or already objected (rehearsal: every form was filled)
+  0    every account is confirmed, honoured or already objected (rehearsal: every form was filled)
   2    bad configuration or usage; nothing was sent
   3    some accounts need their owner (a checkpoint, a code that did not arrive); none failed
   4    some accounts failed or are not eligible in their region
