@@ -143,6 +143,7 @@ def test_secrets_never_appear_in_output_files_traces_or_process_arguments(cli, s
 
     places = {f"output #{n}": text.encode() for n, text in enumerate(outputs)}
     places |= texts_in(archive) | texts_in(trace) | texts_in(Path(cli.env["XDG_CONFIG_HOME"]))
+    places |= texts_in(Path(cli.env["XDG_DATA_HOME"]))  # the ledger
     places |= texts_in(state, skip=state / "sessions")  # the session store itself is where cookies belong
     places |= {f"process #{n}": data for n, data in enumerate(seen_processes)}
     assert len(places) > 20
