@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Callable, Protocol
 
-from automation import mailcodes
+from automation import imap_client, mailcodes
 from automation.config import Account
 from automation.credentials import Keyring
 from automation.errors import CredentialError
@@ -37,24 +37,24 @@ class ImapSource:
     account: Account
     keyring: Keyring
 
-    def _open(self):
-        from automation import imap
-
-        password = self.keyring.get(self.account.name, "mailbox")
+    def _open(self) -> tuple[imap_client.MailboxSettings, str]:
+        password = self.keyring.get(self.account.name, "mailbox")  # read only now, when the mailbox is opened
         if password is None:
             raise CredentialError(f"account {self.account.name!r}: no mailbox password stored",
                                   hint=f"submit-objections credentials set {self.account.name}")
         box = self.account.mailbox
-        return imap, imap.MailboxSettings(host=box.host, port=box.port, tls=box.tls, user=box.user,
-                                          folder=box.folder), password
+        return imap_client.MailboxSettings(host=box.host, port=box.port, tls=box.tls, user=box.user,
+                                           folder=box.folder), password
 
     def wait_for_code(self, since, timeout, pause):
-        imap, settings, password = self._open()
-        return imap.wait_for_code(settings, password, self.account.email, since, timeout, pause=pause)
+        settings, password = self._open()
+        return imap_client.wait_for_code(settings, password, self.account.email, since, timeout, pause=pause,
+                                         account_hint=self.account.name)
 
     def messages_since(self, since):
-        imap, settings, password = self._open()
-        return imap.fetch_from_meta(settings, password, self.account.email, since)
+        settings, password = self._open()
+        return imap_client.fetch_from_meta(settings, password, self.account.email, since,
+                                           account_hint=self.account.name)
 
 
 def mail_source(account: Account, keyring: Keyring | None) -> MailSource | None:

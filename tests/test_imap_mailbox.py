@@ -1,0 +1,155 @@
+"""Meta's codes and answers read from a real IMAP server (Dovecot on loopback)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import pytest
+
+from automation.imap_client import MailboxError, MailboxSettings, fetch_from_meta, wait_for_code
+from e2e_support import Person, mock_accounts, receipts, write_tool_accounts
+
+META = "Facebook <security@facebookmail.com>"
+
+
+@pytest.fixture(scope="module")
+def dovecot():
+    from fixtures.dovecot import Dovecot, missing_tools
+
+    if missing_tools():
+        pytest.fail("missing " + ", ".join(missing_tools()) + ": run `make test`, which installs it")
+    server = Dovecot({"anna@example.org": "box-pw-anna", "family@example.org": "box-pw-family"})
+    server.start()
+    yield server
+    server.close()
+
+
+def settings(server, user="anna@example.org") -> MailboxSettings:
+    return MailboxSettings(host="127.0.0.1", port=server.port, tls="plain", user=user)
+
+
+def mail(code: str | None, at: dt.datetime, to="anna@example.org", sender=META, html=False, subject=None) -> bytes:
+    message = EmailMessage()
+    message["From"], message["To"], message["Date"] = sender, to, format_datetime(at)
+    message["Subject"] = subject or "Your code to confirm your request"
+    body = f"Your confirmation code is {code}. It expires in 1 hour." if code else "We'll honour your objection."
+    message.set_content(f"<p>{body}</p>" if html else body, subtype="html" if html else "plain")
+    return message.as_bytes()
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def test_a_late_code_is_seen_as_soon_as_it_arrives(dovecot):
+    since = now()
+    threading.Timer(2.0, dovecot.deliver, ("anna@example.org", mail("314159", now(), to="anna.late@example.org"))).start()
+    started = time.monotonic()
+    assert wait_for_code(settings(dovecot), "box-pw-anna", "anna.late@example.org", since, timeout=30) == "314159"
+    assert time.monotonic() - started < 6  # IDLE wakes on the new mail, well before a 30 s deadline
+
+
+def test_only_the_newest_code_from_meta_to_this_address_after_send_is_used(dovecot):
+    since = now()
+    dovecot.deliver("anna@example.org", mail("111111", since - dt.timedelta(minutes=10)))  # an older attempt's
+    dovecot.deliver("anna@example.org", mail("222222", since + dt.timedelta(seconds=2)))
+    dovecot.deliver("anna@example.org", mail("333333", since + dt.timedelta(seconds=4)))
+    dovecot.deliver("anna@example.org", mail("444444", since + dt.timedelta(seconds=9), sender="x@phish.example"))
+    dovecot.deliver("anna@example.org", mail("555555", since + dt.timedelta(seconds=9), to="zoe@example.org"))
+    assert wait_for_code(settings(dovecot), "box-pw-anna", "anna@example.org", since, timeout=5) == "333333"
+
+
+def test_two_accounts_sharing_one_mailbox_each_get_their_own_code(dovecot):
+    since = now()
+    dovecot.deliver("family@example.org", mail("777001", since, to="anna.f@example.org"))
+    dovecot.deliver("family@example.org", mail("777002", since, to="bob.f@example.org", html=True))
+    box = settings(dovecot, "family@example.org")
+    assert wait_for_code(box, "box-pw-family", "anna.f@example.org", since, timeout=5) == "777001"
+    assert wait_for_code(box, "box-pw-family", "bob.f@example.org", since, timeout=5) == "777002"  # HTML only
+
+
+def test_a_wrong_mailbox_password_names_the_mailbox_and_never_the_password(dovecot):
+    with pytest.raises(MailboxError) as error:
+        wait_for_code(settings(dovecot), "not-the-box-pw", "anna@example.org", now(), timeout=5, account_hint="anna")
+    text = str(error.value)
+    assert f"anna@example.org@127.0.0.1:{dovecot.port}" in text and "refused the login" in text
+    assert "credentials set anna" in text and "not-the-box-pw" not in text
+
+
+def test_plain_imap_is_refused_for_a_remote_host():
+    with pytest.raises(MailboxError, match="unencrypted"):
+        wait_for_code(MailboxSettings(host="imap.example.org", user="a", tls="plain"), "pw", "a@example.org", now(), 1)
+
+
+def test_the_server_going_down_mid_wait_and_coming_back(dovecot):
+    since = now()
+    found: list[str | None] = []
+    waiter = threading.Thread(target=lambda: found.append(
+        wait_for_code(settings(dovecot), "box-pw-anna", "anna.down@example.org", since, timeout=40)))
+    waiter.start()
+    time.sleep(1.5)
+    dovecot.stop()
+    dovecot.deliver("anna@example.org", mail("271828", now(), to="anna.down@example.org"))
+    time.sleep(2)
+    dovecot.start()
+    waiter.join(45)
+    assert found == ["271828"]
+
+
+def test_meta_answer_is_fetched_with_its_raw_bytes(dovecot):
+    since = now()
+    raw = mail(None, since + dt.timedelta(seconds=1), subject="We've received your objection", to="anna.answer@example.org")
+    dovecot.deliver("anna@example.org", raw)
+    answers = fetch_from_meta(settings(dovecot), "box-pw-anna", "anna.answer@example.org", since)
+    assert any(message["Subject"] == "We've received your objection" for message, _ in answers)
+    assert any(body.replace(b"\r\n", b"\n") == raw.replace(b"\r\n", b"\n") for _, body in answers)
+
+
+@pytest.mark.e2e
+def test_a_run_takes_its_code_over_imap_and_a_later_answer_is_picked_up_by_check_mail(cli, start_mock, tmp_path,
+                                                                                      dovecot):
+    rosa = Person("rosa", totp=True, form_variant="2024", maildir=False)
+    dovecot.users[rosa.login] = "box-pw-rosa-7d1e"
+    dovecot.stop()
+    dovecot.start()
+    held: list[tuple[str, bytes]] = []
+
+    def deliver(address: str, raw: bytes) -> None:  # Meta's answer comes later than its code
+        (held.append((address, raw)) if b"received your objection" in raw else dovecot.deliver(address, raw))
+
+    mock = start_mock(mock_accounts([rosa]), deliver=deliver)
+    config = write_tool_accounts(tmp_path / "accounts.toml", [rosa], mock.state)
+    with open(config, "a") as extra:
+        extra.write(f'[accounts.mailbox]\nhost = "127.0.0.1"\nport = {dovecot.port}\ntls = "plain"\n'
+                    f'user = "{rosa.login}"\n')
+    stored = cli("--config", str(config), "credentials", "set", "rosa",
+                 input=f"{rosa.password}\nJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\nbox-pw-rosa-7d1e\n")
+    assert stored.stdout.strip() == "rosa: password stored; 2FA secret stored; mailbox password stored"
+    archive = tmp_path / "archive"
+
+    done = cli("--config", str(config), "--mirror", mock.url, "--archive", str(archive), "-v")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "IMAP" in done.stderr or "IDLE" in done.stderr
+    assert len(mock.submissions()) == 1 and held
+    status = cli("--config", str(config), "status")
+    assert "confirmed" in status.stdout
+
+    for address, raw in held:
+        dovecot.deliver(address, raw)
+    checked = cli("--config", str(config), "--archive", str(archive), "status", "--check-mail")
+    assert checked.returncode == 0, checked.stderr
+    assert "rosa: Meta's email found, now honoured" in checked.stderr and "honoured" in checked.stdout
+    [receipt] = receipts(archive, "rosa")
+    folder = archive / "rosa" / next((archive / "rosa").iterdir()).name
+    assert list(folder.glob("*.eml")) and receipt["outcome"] == "confirmed"
+    assert cli("--archive", str(archive), "archive", "verify").returncode == 0
+    for output in (done, status, checked, stored):
+        assert "box-pw-rosa-7d1e" not in output.stdout + output.stderr
+    assert not any("box-pw-rosa-7d1e" in path.read_text(errors="ignore") for path in archive.rglob("*")
+                   if path.is_file() and path.suffix in (".json", ".html", ".eml"))
+    json.loads((folder / "manifest-02.json").read_text())
