@@ -73,9 +73,16 @@ class App:
         return Ledger(Path(os.environ.get("SUBMIT_OBJECTIONS_LEDGER") or DEFAULT_LEDGER).expanduser())
 
 
+# Libraries whose debug output carries what they send and receive: an IMAP conversation holds Meta's emails, codes
+# included. They stay at warnings whatever -v asks for.
+CHATTY_LIBRARIES = ("imapclient", "imaplib")
+
+
 def _setup_logging(verbosity: int) -> None:
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @click.group(

@@ -85,6 +85,22 @@ def start_mock(tmp_path):
         mock.stop()
 
 
+# -- a real IMAP server --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    """Dovecot on loopback, with mailboxes the tests add to (users: address -> password)."""
+    from fixtures.dovecot import Dovecot, missing_tools
+
+    if missing_tools():
+        pytest.fail("missing " + ", ".join(missing_tools()) + ": run `make test`, which installs it")
+    server = Dovecot({"anna@example.org": "box-pw-anna", "family@example.org": "box-pw-family"})
+    server.start()
+    yield server
+    server.close()
+
+
 # -- the CLI in a subprocess ----------------------------------------------------------------------------------------
 
 

@@ -17,18 +17,6 @@ from e2e_support import Person, mock_accounts, receipts, write_tool_accounts
 META = "Facebook <security@facebookmail.com>"
 
 
-@pytest.fixture(scope="module")
-def dovecot():
-    from fixtures.dovecot import Dovecot, missing_tools
-
-    if missing_tools():
-        pytest.fail("missing " + ", ".join(missing_tools()) + ": run `make test`, which installs it")
-    server = Dovecot({"anna@example.org": "box-pw-anna", "family@example.org": "box-pw-family"})
-    server.start()
-    yield server
-    server.close()
-
-
 def settings(server, user="anna@example.org") -> MailboxSettings:
     return MailboxSettings(host="127.0.0.1", port=server.port, tls="plain", user=user)
 
@@ -81,6 +69,36 @@ def test_a_wrong_mailbox_password_names_the_mailbox_and_never_the_password(dovec
     assert "credentials set anna" in text and "not-the-box-pw" not in text
 
 
+def test_an_untrusted_certificate_is_named_as_such(tmp_path):
+    """A server whose certificate is self-signed: the handshake fails, and the user is told why."""
+    import socket
+    import ssl
+    import subprocess
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve_once():
+        connection, _ = listener.accept()
+        try:
+            with context.wrap_socket(connection, server_side=True) as secured:
+                secured.sendall(b"* OK IMAP4rev1 ready\r\n")
+        except (ssl.SSLError, OSError):
+            pass  # the client refused our certificate, as it must
+        listener.close()
+
+    threading.Thread(target=serve_once, daemon=True).start()
+    with pytest.raises(MailboxError) as error:
+        wait_for_code(MailboxSettings(host="127.0.0.1", port=port, user="a@example.org"), "secret-pw", "a@example.org",
+                      now(), timeout=5)
+    assert "certificate is not trusted" in str(error.value) and "secret-pw" not in str(error.value)
+
+
 def test_plain_imap_is_refused_for_a_remote_host():
     with pytest.raises(MailboxError, match="unencrypted"):
         wait_for_code(MailboxSettings(host="imap.example.org", user="a", tls="plain"), "pw", "a@example.org", now(), 1)
@@ -114,9 +132,7 @@ def test_meta_answer_is_fetched_with_its_raw_bytes(dovecot):
 def test_a_run_takes_its_code_over_imap_and_a_later_answer_is_picked_up_by_check_mail(cli, start_mock, tmp_path,
                                                                                       dovecot):
     rosa = Person("rosa", totp=True, form_variant="2024", maildir=False)
-    dovecot.users[rosa.login] = "box-pw-rosa-7d1e"
-    dovecot.stop()
-    dovecot.start()
+    dovecot.add_user(rosa.login, "box-pw-rosa-7d1e")
     held: list[tuple[str, bytes]] = []
 
     def deliver(address: str, raw: bytes) -> None:  # Meta's answer comes later than its code

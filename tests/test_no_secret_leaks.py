@@ -1,4 +1,4 @@
-"""No password, 2FA secret or code, emailed code or session cookie leaves its place.
+"""No password, 2FA secret or code, emailed code, mailbox password or session cookie leaves its place.
 
 Unique secrets go through the full CLI (success with 2FA and an emailed code, a wrong password, a checkpoint, -vv,
 a rehearsal, a dry run, tracing on); then every file the runs created, their output, and the command line and
@@ -82,19 +82,24 @@ def texts_in(folder: Path, skip: Path | None = None) -> dict[str, bytes]:
     return found
 
 
-def test_secrets_never_appear_in_output_files_traces_or_process_arguments(cli, start_mock, tmp_path):
+def test_secrets_never_appear_in_output_files_traces_or_process_arguments(cli, start_mock, tmp_path, dovecot):
     token = secrets.token_hex(6)
-    ok = Person(f"leak-ok-{token[:4]}", totp=True, form_variant="2024")
+    ok = Person(f"leak-ok-{token[:4]}", totp=True, form_variant="2024", maildir=False)  # its code comes over IMAP
     wrong = Person(f"leak-bad-{token[:4]}", stored_password=f"Wrong-Pw-{token}-x")
     stopped = Person(f"leak-cp-{token[:4]}", checkpoint="identity")
-    people = [ok, wrong, stopped]
+    people = [wrong, stopped, ok]  # ok last: the mailbox table below belongs to the last account
     totp_secret = unique_totp_secret()
+    mailbox_password = f"Box-Pw-{token}-m"
+    dovecot.add_user(ok.login, mailbox_password)
 
     mock_toml = mock_accounts(people).replace("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", totp_secret)
     for person in people:
         mock_toml = mock_toml.replace(person.password, f"Pw-{person.name}-{token}")
-    mock = start_mock(mock_toml)
+    mock = start_mock(mock_toml, deliver=dovecot.deliver)
     config = write_tool_accounts(tmp_path / "accounts.toml", people, mock.state)
+    with open(config, "a") as accounts:
+        accounts.write(f'[accounts.mailbox]\nhost = "127.0.0.1"\nport = {dovecot.port}\ntls = "plain"\n'
+                       f'user = "{ok.login}"\n')
     passwords = {ok.name: f"Pw-{ok.name}-{token}", wrong.name: f"Wrong-Pw-{token}-x",
                  stopped.name: f"Pw-{stopped.name}-{token}"}
 
@@ -107,6 +112,7 @@ def test_secrets_never_appear_in_output_files_traces_or_process_arguments(cli, s
     started = dt.datetime.now(dt.timezone.utc)
     for person in people:
         lines = passwords[person.name] + "\n" + (totp_secret if person.totp else "") + "\n"
+        lines += mailbox_password + "\n" if person is ok else ""
         code, out, err = run_watching_processes([*CLI, "--config", str(config), "credentials", "set", person.name],
                                                 env, seen_processes, input=lines)
         assert code == 0, err
@@ -125,7 +131,7 @@ def test_secrets_never_appear_in_output_files_traces_or_process_arguments(cli, s
     assert list(trace.rglob("*.zip")), "tracing was asked for and recorded nothing"
 
     # What must not leak: passwords, the 2FA secret and every code it made meanwhile, the emailed codes, cookies.
-    forbidden = set(passwords.values()) | {totp_secret}
+    forbidden = set(passwords.values()) | {totp_secret, mailbox_password}
     moment = started
     while moment <= dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=60):
         forbidden.add(pyotp.TOTP(totp_secret).at(moment))
