@@ -22,22 +22,13 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from e2e_support import Person, mock_accounts, write_tool_accounts  # noqa: E402
 from fixtures.private_keyring import PrivateKeyring  # noqa: E402
+from fixtures.processes import descendants  # noqa: E402
 from mock_support import RunningMock  # noqa: E402
 
 SECONDS_PER_ACCOUNT = 12.0
 CONCURRENCY_SPEEDUP = 1.3
 LATENCY_MS = 300  # each page of the mock answers after this long, as Meta's would over the internet
 PEAK_MEMORY = 2 * 1024**3
-
-
-def tree(pid: int) -> list[int]:
-    children = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            children += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return [pid] + [grandchild for child in children for grandchild in tree(child)]
 
 
 def resident_bytes(pids: list[int]) -> int:
@@ -58,7 +49,7 @@ def timed_run(command: list[str], env: dict[str, str]) -> tuple[float, int, int]
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
     while process.poll() is None:
-        peak = max(peak, resident_bytes(tree(process.pid)))
+        peak = max(peak, resident_bytes([process.pid, *descendants(process.pid)]))
         time.sleep(0.1)
     return time.monotonic() - started, peak, process.returncode
 

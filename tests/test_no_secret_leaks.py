@@ -24,6 +24,7 @@ import pyotp
 import pytest
 
 from conftest import CLI, ROOT
+from fixtures.processes import descendants
 from e2e_support import Person, mock_accounts, write_tool_accounts
 
 pytestmark = pytest.mark.e2e
@@ -31,16 +32,6 @@ pytestmark = pytest.mark.e2e
 
 def unique_totp_secret() -> str:
     return base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
-
-
-def descendants(pid: int) -> list[int]:
-    children = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            children += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return children + [grandchild for child in children for grandchild in descendants(child)]
 
 
 def run_watching_processes(command: list[str], env: dict[str, str], seen: list[bytes], input: str | None = None):
