@@ -141,9 +141,12 @@ def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool
         return
     if dry_run and rehearse:
         raise click.UsageError("--dry-run and --rehearse exclude each other: a dry run opens no browser at all")
+    request = RunRequest(names=names, dry_run=dry_run, rehearse=rehearse, mirror=mirror, chromium=chromium,
+                         headed=headed, owner_wait=owner_wait * 60 if headed else 0, fresh_login=fresh_login,
+                         force=force, code_wait=code_wait, concurrency=concurrency, pause=pause, as_json=as_json,
+                         trace=trace.expanduser() if trace else None, quiet=quiet > 0)
     try:
-        code = _run(ctx.obj, names, dry_run, rehearse, archive, mirror, chromium, headed, code_wait, quiet, concurrency,
-                    pause, as_json, owner_wait * 60 if headed else 0, fresh_login, trace, force)
+        code = _run(ctx.obj, request)
     except ExpectedError as error:
         raise Failure(error) from None
     ctx.exit(int(code))
@@ -157,35 +160,56 @@ def _plans(accounts: AccountsFile, names: tuple[str, ...]) -> list[Plan]:
     return plans
 
 
-def _run(app: App, names, dry_run, rehearse, archive, mirror, chromium, headed, code_wait, quiet, concurrency, pause,
-         as_json, owner_wait, fresh_login, trace, force) -> ExitCode:
+@dataclass
+class RunRequest:
+    """What the command line asked of a run."""
+
+    names: tuple[str, ...]
+    dry_run: bool
+    rehearse: bool
+    mirror: str | None
+    chromium: str | None
+    headed: bool
+    owner_wait: float  # seconds; 0 when headless
+    fresh_login: bool
+    force: bool
+    code_wait: float | None
+    concurrency: int
+    pause: float
+    as_json: bool
+    trace: Path | None
+    quiet: bool
+
+
+def _run(app: App, request: RunRequest) -> ExitCode:
     accounts = app.accounts()
-    plans = _plans(accounts, names)  # every template and flow is checked before any browser starts
-    if dry_run:
-        _print_dry_run(plans, mirror)
+    plans = _plans(accounts, request.names)  # every template and flow is checked before any browser starts
+    if request.dry_run:
+        _print_dry_run(plans, request.mirror)
         return ExitCode.OK
 
     keyring = Keyring.open()
-    settings = BatchSettings(executable=find_chromium(chromium or accounts.settings.chromium), headed=headed,
-                             concurrency=concurrency, pause=pause)
+    settings = BatchSettings(executable=find_chromium(request.chromium or accounts.settings.chromium),
+                             headed=request.headed, concurrency=request.concurrency, pause=request.pause)
     ledger = app.ledger()
-    reports, plans_to_run = _settled_before_running(plans, ledger, archive.expanduser(), force, rehearse, keyring)
+    reports, plans_to_run = _settled_before_running(plans, ledger, app.archive, request.force, request.rehearse,
+                                                    keyring)
     runnable = []
     for plan in plans_to_run:
         problem = missing_password(keyring, plan.account)
         (reports.append(problem) if problem else runnable.append(plan))
-    progress = progress_for([plan.account.name for plan in runnable], quiet=quiet > 0)
+    progress = progress_for([plan.account.name for plan in runnable], quiet=request.quiet)
     options = RunOptions(
-        archive=archive.expanduser(),
-        mirror=mirror,
-        rehearse=rehearse,
-        code_wait_seconds=code_wait or accounts.settings.code_wait_seconds,
+        archive=app.archive,
+        mirror=request.mirror,
+        rehearse=request.rehearse,
+        code_wait_seconds=request.code_wait or accounts.settings.code_wait_seconds,
         ask=_terminal_prompt(progress),
         sessions=SessionStore(default_state_dir()),
-        fresh_login=fresh_login,
-        owner_wait=owner_wait,
+        fresh_login=request.fresh_login,
+        owner_wait=request.owner_wait,
         tell_owner=lambda message: click.echo(message, err=True),
-        trace=trace.expanduser() if trace else None,
+        trace=request.trace,
         ledger=ledger,
     )
     batch = Batch(runnable, keyring, options, settings, progress)
@@ -195,11 +219,11 @@ def _run(app: App, names, dry_run, rehearse, archive, mirror, chromium, headed, 
 
     order = {plan.account.name: index for index, plan in enumerate(plans)}
     reports.sort(key=lambda report: order[report.account])
-    click.echo(json.dumps(reports_as_json(reports), indent=2) if as_json else table(reports))
+    click.echo(json.dumps(reports_as_json(reports), indent=2) if request.as_json else table(reports))
     if batch.abandoned:  # browsers still running in their threads would crash an orderly interpreter exit
         sys.stdout.flush()
         os._exit(int(ExitCode.INTERRUPTED))
-    return exit_code(reports, rehearse)
+    return exit_code(reports, request.rehearse)
 
 
 def _settled_before_running(plans: list[Plan], ledger: Ledger, archive: Path, force: bool, rehearse: bool,
