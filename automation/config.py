@@ -21,6 +21,7 @@ Passwords and 2FA secrets never go in this file: `submit-objections credentials 
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from pathlib import Path
@@ -58,11 +59,13 @@ def country_names(code: str) -> list[str]:
     return unique
 
 
-LOOPBACK_HOSTS = {"localhost", "::1"}
-
-
 def is_loopback(host: str) -> bool:
-    return host in LOOPBACK_HOSTS or host.startswith("127.")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name such as 127.example.org is not an address, let alone a loopback one
+        return False
 
 
 class Mailbox(BaseModel):

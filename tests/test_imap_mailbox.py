@@ -99,12 +99,19 @@ def test_an_untrusted_certificate_is_named_as_such(tmp_path):
     assert "certificate is not trusted" in str(error.value) and "secret-pw" not in str(error.value)
 
 
+def test_only_real_loopback_addresses_count_as_loopback():
+    from automation.config import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("127.8.9.10") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("127.example.org") and not is_loopback("10.0.0.1") and not is_loopback("imap.example.org")
+
+
 def test_plain_imap_is_refused_for_a_remote_host():
     with pytest.raises(MailboxError, match="unencrypted"):
         wait_for_code(MailboxSettings(host="imap.example.org", user="a", tls="plain"), "pw", "a@example.org", now(), 1)
 
 
-def test_the_server_going_down_mid_wait_and_coming_back(dovecot):
+def test_the_server_going_down_mid_wait_and_coming_back(dovecot, caplog):
     since = now()
     found: list[str | None] = []
     waiter = threading.Thread(target=lambda: found.append(
@@ -117,6 +124,7 @@ def test_the_server_going_down_mid_wait_and_coming_back(dovecot):
     dovecot.start()
     waiter.join(45)
     assert found == ["271828"]
+    assert "lost the connection" in caplog.text  # the code came through a new connection, not the old one
 
 
 def test_meta_answer_is_fetched_with_its_raw_bytes(dovecot):
