@@ -35,6 +35,7 @@ from automation.sessions import SessionStore, default_state_dir
 from automation.steps import plan_lines
 from automation.templates import render_objection
 from flows import flow_for
+from flows.wording import expected_language, languages, objection_text
 
 APP = "submit-objections"
 LEDGER_TO_OUTCOME = {"confirmed": "confirmed", "honoured": "honoured", "already-objected": "already_objected"}
@@ -67,7 +68,7 @@ class App:
     archive: Path = DEFAULT_ARCHIVE
 
     def accounts(self) -> AccountsFile:
-        return load_accounts(self.config)
+        return load_accounts(self.config, languages=languages())
 
     def ledger(self) -> Ledger:
         return Ledger(Path(os.environ.get("SUBMIT_OBJECTIONS_LEDGER") or DEFAULT_LEDGER).expanduser())
@@ -155,8 +156,11 @@ def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool
 def _plans(accounts: AccountsFile, names: tuple[str, ...]) -> list[Plan]:
     plans = []
     for account in accounts.select(names):
-        objection = render_objection(account)
-        plans.append(Plan(account, objection, flow_for(account.platform).steps(account, objection)))
+        flow = flow_for(account.platform)
+        language = expected_language(account.language, account.country)
+        builtin = objection_text(language) if account.template is None else ""
+        objection = render_objection(account, builtin, language)
+        plans.append(Plan(account, objection, flow.steps(account, objection), flow.wording, language))
     return plans
 
 
@@ -257,7 +261,8 @@ def _check_mail(ledger: Ledger, entry, account, archive: Path, keyring: Keyring)
     folder = Path(entry.evidence)
     since = dt.datetime.fromisoformat(entry.sent_at.replace("Z", "+00:00"))
     try:
-        verdict = keep_meta_answers(source.messages_since(since), account.email, since, folder)
+        verdict = keep_meta_answers(source.messages_since(since), account.email, since, folder,
+                                    flow_for(account.platform).wording)
     except ExpectedError as error:
         click.echo(f"{account.name}: {error}", err=True)
         return None
@@ -294,6 +299,8 @@ def _print_dry_run(plans: list[Plan], mirror: str | None) -> None:
         account = plan.account
         click.echo("")
         click.echo(f"Account {account.name} ({account.platform}, login {account.login}, country {account.country})")
+        click.echo(f"  Language expected: {_language_name(plan.language)} ({plan.language}); Meta's wording is matched "
+                   "in that language first, then in every other the tool knows")
         for kind, what in SECRET_KINDS.items():
             if kind == "mailbox" and account.mailbox is None:
                 continue
@@ -302,11 +309,19 @@ def _print_dry_run(plans: list[Plan], mirror: str | None) -> None:
             click.echo(f"  {what}: {stored}")
         click.echo(f"  Meta's emailed code: {mail_source_name(account)}")
         click.echo("  Steps:")
-        for line in plan_lines(plan.steps, indent="    "):
+        for line in plan_lines(plan.steps, lambda key: plan.wording.say(key, plan.language), indent="    "):
             click.echo(line)
-        click.echo("  Objection text:")
+        source = f"your template {account.template}" if account.template else f"built-in, {_language_name(plan.language)}"
+        click.echo(f"  Objection text ({source}):")
         for line in plan.objection.splitlines():
             click.echo(f"    | {line}")
+
+
+def _language_name(code: str) -> str:
+    import pycountry
+
+    found = pycountry.languages.get(alpha_2=code)
+    return found.name if found else code
 
 
 # -- credentials ------------------------------------------------------------------------------------------------------
@@ -436,6 +451,8 @@ NEXT_ACTION = {
     "already-objected": "nothing: Meta says the objection is in place",
     "not-eligible": "nothing, unless you live in the EU/EEA, UK or Switzerland (then fix 'country' and run again)",
     "needs-owner": "run `submit-objections --headed --account {name}` and pass Meta's check in the window",
+    "form-changed": "Meta changed the form: nothing was sent; report it with the page-snapshot.json in the last "
+                    "evidence folder (it holds no secret), then run again once the tool knows the new form",
     "failed": "read the reason in the last receipt, fix it, run again",
     "overdue": "Meta has not answered within a month (GDPR Art. 12(3)): `archive export` the evidence and complain "
                "to your data protection authority",

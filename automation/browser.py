@@ -92,13 +92,15 @@ def launch(executable: str, headed: bool = False) -> Iterator[Browser]:
             browser.close()
 
 
-def new_context(browser: Browser, mirror: str | None, storage_state: dict | None = None) -> BrowserContext:
+def new_context(browser: Browser, mirror: str | None, storage_state: dict | None = None, language: str = "en",
+                country: str = "GB") -> BrowserContext:
     """A fresh context (no cookie shared with any other account), routed through the mirror when one is set.
 
-    `storage_state` is this account's own saved session, if any.
+    `storage_state` is this account's own saved session, if any. The browser speaks the account's language, as the
+    owner's own browser would; the tool never changes the language setting of the account itself.
     """
-    context = browser.new_context(locale="en-GB", service_workers="block", viewport={"width": 1280, "height": 900},
-                                  storage_state=storage_state)
+    context = browser.new_context(locale=f"{language}-{country.upper()}", service_workers="block",
+                                  viewport={"width": 1280, "height": 900}, storage_state=storage_state)
     context.set_default_timeout(15_000)
     if mirror:
         context.route("**/*", _mirror_handler(mirror))

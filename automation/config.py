@@ -9,6 +9,7 @@
     login = "anna@example.org" # what you type into Meta's login field
     email = "anna@example.org" # the account's email address (Meta sends its codes there)
     country = "DE"             # country of residence, ISO 3166 code
+    language = "de"            # optional: the language Meta shows this account's pages in (default: the country's)
     full_name = "Anna Example" # optional: signs the objection
     template = "my-text.txt"   # optional: your own objection text (relative to this file)
     maildir = "~/Mail/anna"    # optional: a local Maildir where Meta's emails arrive
@@ -30,34 +31,12 @@ from typing import Literal
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from automation.countries import country_names
 from automation.errors import ConfigError
 
 PLATFORMS = ("facebook", "instagram")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-
-# How Meta's country lists spell some countries whose ISO names read differently.
-COUNTRY_ALIASES = {
-    "KR": ["South Korea", "Korea"],
-    "CZ": ["Czech Republic"],
-    "NL": ["The Netherlands"],
-    "TR": ["Turkey"],
-    "GB": ["UK", "Great Britain"],
-    "US": ["United States of America", "USA"],
-}
-
-
-def country_names(code: str) -> list[str]:
-    """English names under which a form may list the country, most common first."""
-    country = pycountry.countries.get(alpha_2=code)
-    names = [getattr(country, "common_name", None), country.name, getattr(country, "official_name", None)]
-    names += COUNTRY_ALIASES.get(code, [])
-    unique: list[str] = []
-    for name in names:
-        if name and name not in unique:
-            unique.append(name)
-    return unique
-
 
 def is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
@@ -95,6 +74,7 @@ class Account(BaseModel):
     login: str = Field(min_length=1)
     email: str
     country: str
+    language: str | None = None
     full_name: str | None = None
     template: Path | None = None
     maildir: Path | None = None
@@ -115,13 +95,23 @@ class Account(BaseModel):
             raise ValueError(f"{value!r} is not an ISO 3166 country code (for example DE, FR, GB, IE)")
         return code
 
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = value.strip().lower()
+        if len(code) != 2 or pycountry.languages.get(alpha_2=code) is None:
+            raise ValueError(f"{value!r} is not an ISO 639-1 language code (for example de, fr, it, es, nl, pl, en)")
+        return code
+
     @property
     def display_name(self) -> str:
         return self.full_name or self.name
 
     @property
     def country_names(self) -> list[str]:
-        return country_names(self.country)
+        return list(country_names(self.country))
 
 
 class Settings(BaseModel):
@@ -154,7 +144,8 @@ class AccountsFile(BaseModel):
         return self.select([name])[0]
 
 
-def load_accounts(path: Path) -> AccountsFile:
+def load_accounts(path: Path, languages: list[str] | None = None) -> AccountsFile:
+    """`languages`: the languages an account may name (those the flows have wording and texts for)."""
     path = Path(path).expanduser()
     if not path.is_file():
         raise ConfigError(
@@ -187,9 +178,14 @@ def load_accounts(path: Path) -> AccountsFile:
             if isinstance(merged.get(key), str):
                 merged[key] = _resolve(path, merged[key])
         try:
-            accounts.append(Account.model_validate(merged))
+            account = Account.model_validate(merged)
         except ValidationError as error:
             raise _located(path, text, index, entry, error) from None
+        if languages is not None and account.language is not None and account.language not in languages:
+            line = _line_of(text, index, "language")
+            raise ConfigError(f"{path}:{line}: account {account.name!r}: field 'language' {account.language!r} has no "
+                              "wording tables yet", hint=f"languages the tool knows: {', '.join(languages)}")
+        accounts.append(account)
     try:
         settings = Settings.model_validate(raw.get("settings", {}))
     except ValidationError as error:

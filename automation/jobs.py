@@ -7,6 +7,7 @@ happens, so that a run over several accounts goes on past one account's failure.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,10 +28,13 @@ from automation.runner import Job, Result, Runner
 from automation.sessions import SessionStore
 from automation.tracing import Tracer
 from automation.steps import Step
+from automation.wording import Wording
 
 log = logging.getLogger(__name__)
 
 OK_STATUSES = {"confirmed", "already_objected"}
+# Outcomes that come with their own evidence of the page; the others get a final screenshot.
+OWN_EVIDENCE = ("confirmed", "submitted", "rehearsed", "interrupted", "already_objected", "form_changed")
 
 
 @dataclass
@@ -38,6 +42,8 @@ class Plan:
     account: Account
     objection: str
     steps: list[Step]
+    wording: Wording
+    language: str = "en"  # the language the account's pages are expected in
 
 
 @dataclass
@@ -113,12 +119,71 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     seal_unfinished(options.archive, account.name)
     evidence = EvidenceFolder(options.archive, account.name, started)
     previous = options.ledger.get(account.name) if options.ledger else None
+    saved = None if options.sessions is None or options.fresh_login else options.sessions.load(account.name)
+    result, screenshot = _walk(browser, plan, keyring, options, evidence, started, saved)
+    if saved is not None and _stale_session(result):
+        # A saved session that led somewhere the flow does not know gets one fresh login before the account fails.
+        log.info("%s: the saved session led to a page the flow does not know; logging in afresh", account.name)
+        first_reason = result.reason
+        result, screenshot = _walk(browser, plan, keyring, options, evidence, started, None)
+        result.notes["fresh_login_after"] = first_reason
+    if result.status == "failed" and options.cancelled():
+        result.status = "interrupted"
+    receipt = {
+        "tool": "submit-objections",
+        "tool_version": __version__,
+        "account": account.name,
+        "platform": account.platform,
+        "login": account.login,
+        "mode": "rehearsal" if options.rehearse else "run",
+        "outcome": result.status,
+        "reason": result.reason,
+        "language": {"expected": plan.language, "page": result.notes.get("page_language")},
+        "form": {"address": result.notes.get("form_url"), "variant": result.notes.get("form_variant")},
+        "sent": "sent_at" in result.notes,  # whether Send was clicked; `fields` is then exactly what was sent
+        "fields": result.fields,
+        "fields_found_by": json.loads(result.notes.get("fields_found_by", "{}")),
+        "objection_text": plan.objection,
+        "confirmation_text": result.notes.get("confirmation_text"),
+        "page_said": result.notes.get("already_objected_text") or result.notes.get("page_said"),
+        "logged_in_with": result.notes.get("logged_in_with"),
+        "fresh_login_after": result.notes.get("fresh_login_after"),
+        "owner_stepped_in": result.notes.get("owner_stepped_in"),
+        "served_by_mirror": options.mirror,
+        "started_at": iso(started),
+        "sent_at": result.notes.get("sent_at"),
+        "finished_at": iso(utc_now()),
+    }
+    answer = (_meta_answer(account, keyring, result, evidence, plan.wording)
+              if result.status in ("confirmed", "submitted") else None)
+    if answer:
+        receipt["meta_answer"] = answer
+    evidence.write_receipt(receipt)
+    seal(evidence.path, options.archive, note=f"{result.status}: {result.reason}")
+    if options.ledger is not None and not options.rehearse and result.status not in ("interrupted", "rehearsed"):
+        status, note = _settled(result, previous, answer)
+        options.ledger.record(account.name, account.platform, status, evidence=evidence.path, note=note)
+    return AccountReport(account.name, account.platform, result.status, result.reason, evidence.path, result.notes,
+                         screenshot)
+
+
+def _stale_session(result: Result) -> bool:
+    return (result.status in ("failed", "form_changed") and result.notes.get("logged_in_with") == "saved session"
+            and "sent_at" not in result.notes)
+
+
+def _walk(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions, evidence: EvidenceFolder,
+          started: dt.datetime, saved: dict | None) -> tuple[Result, Path | None]:
+    """The flow's steps in a fresh context (with the saved session, if given); the result and a final screenshot."""
+    account = plan.account
     job = Job(
         account_name=account.name,
         secrets=KeyringSecrets(keyring, account.name),
         email_code=code_source(options, account, keyring),
         ask_owner=ask_at_terminal(options, account),
         evidence=evidence,
+        wording=plan.wording,
+        language=plan.language,
         rehearse=options.rehearse,
         on_step=lambda description: options.on_step(account.name, description),
         cancelled=options.cancelled,
@@ -127,8 +192,8 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
         settle=settle if options.mirror else (lambda page: None),
         on_send=_ledger_writer(options, account, evidence),
     )
-    saved = None if options.sessions is None or options.fresh_login else options.sessions.load(account.name)
-    context = new_context(browser, options.mirror, storage_state=saved)
+    context = new_context(browser, options.mirror, storage_state=saved, language=plan.language,
+                          country=account.country)
     if options.trace is not None:
         job.tracer = Tracer(context, options.trace / account.name / started.strftime("%Y-%m-%dT%H%M%SZ"))
     runner = Runner(context.new_page(), job)
@@ -136,7 +201,7 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     result: Result | None = None
     try:
         result = runner.run(plan.steps)
-        if result.status not in ("confirmed", "rehearsed", "interrupted", "already_objected"):  # those have theirs
+        if result.status not in OWN_EVIDENCE:
             screenshot = _final_screenshot(runner, result.status)
     except ExpectedError as error:  # e.g. the keyring was locked when a secret was needed
         result = Result("failed", str(error).replace("\n  hint:", ";"), runner.fields, runner.notes)
@@ -155,48 +220,16 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
             context.close()
         except PlaywrightError:
             pass
-    if result.status == "failed" and options.cancelled():
-        result.status = "interrupted"
-    receipt = {
-        "tool": "submit-objections",
-        "tool_version": __version__,
-        "account": account.name,
-        "platform": account.platform,
-        "login": account.login,
-        "mode": "rehearsal" if options.rehearse else "run",
-        "outcome": result.status,
-        "reason": result.reason,
-        "form": {"address": result.notes.get("form_url"), "variant": result.notes.get("form_variant")},
-        "sent": "sent_at" in result.notes,  # whether Send was clicked; `fields` is then exactly what was sent
-        "fields": result.fields,
-        "objection_text": plan.objection,
-        "confirmation_text": result.notes.get("confirmation_text"),
-        "page_said": result.notes.get("already_objected_text"),
-        "logged_in_with": result.notes.get("logged_in_with"),
-        "owner_stepped_in": result.notes.get("owner_stepped_in"),
-        "served_by_mirror": options.mirror,
-        "started_at": iso(started),
-        "sent_at": result.notes.get("sent_at"),
-        "finished_at": iso(utc_now()),
-    }
-    answer = _meta_answer(account, keyring, result, evidence) if result.status == "confirmed" else None
-    if answer:
-        receipt["meta_answer"] = answer
-    evidence.write_receipt(receipt)
-    seal(evidence.path, options.archive, note=f"{result.status}: {result.reason}")
-    if options.ledger is not None and not options.rehearse and result.status not in ("interrupted", "rehearsed"):
-        status, note = _settled(result, previous, answer)
-        options.ledger.record(account.name, account.platform, status, evidence=evidence.path, note=note)
-    return AccountReport(account.name, account.platform, result.status, result.reason, evidence.path, result.notes,
-                         screenshot)
+    return result, screenshot
 
 
-LEDGER_STATUS = {"confirmed": "confirmed", "already_objected": "already-objected", "not_eligible": "not-eligible",
-                 "needs_owner": "needs-owner", "failed": "failed"}
+LEDGER_STATUS = {"confirmed": "confirmed", "submitted": "submitted", "already_objected": "already-objected",
+                 "not_eligible": "not-eligible", "needs_owner": "needs-owner", "form_changed": "form-changed",
+                 "failed": "failed"}
 
 
 def _settled(result: Result, previous: Entry | None, answer: str | None) -> tuple[str, str]:
-    if result.status == "confirmed" and answer in ("honoured", "refused"):
+    if result.status in ("confirmed", "submitted") and answer in ("honoured", "refused"):
         return answer, f"Meta's email says the objection is {answer}"
     if result.status == "already_objected" and previous is not None and previous.sent_but_unsettled:
         return "confirmed", "sent on an earlier run that stopped short; Meta's page now says the objection is in place"
@@ -220,27 +253,28 @@ def seal_unfinished(archive: Path, account: str) -> None:
         seal(run, archive, note="unfinished: the run stopped before it finished; files kept as captured")
 
 
-def _meta_answer(account: Account, keyring: Keyring, result: Result, evidence: EvidenceFolder) -> str | None:
+def _meta_answer(account: Account, keyring: Keyring, result: Result, evidence: EvidenceFolder,
+                 wording: Wording) -> str | None:
     """Meta's email answering the objection, if it has arrived: kept as .eml evidence; its verdict returned."""
     source = mail_source(account, keyring)
     if source is None or "sent_at" not in result.notes:
         return None
     since = dt.datetime.fromisoformat(result.notes["sent_at"].replace("Z", "+00:00"))
     try:
-        return keep_meta_answers(source.messages_since(since), account.email, since, evidence.path)
+        return keep_meta_answers(source.messages_since(since), account.email, since, evidence.path, wording)
     except ExpectedError as error:  # the objection stands; the email can be fetched later with status --check-mail
         log.warning("%s: could not look for Meta's email: %s", account.name, error.message)
         return None
 
 
-def keep_meta_answers(messages, address: str, since: dt.datetime, folder: Path) -> str | None:
+def keep_meta_answers(messages, address: str, since: dt.datetime, folder: Path, wording: Wording) -> str | None:
     """Saves each of Meta's answers not saved yet into the submission folder; returns the latest verdict."""
     verdict = None
     for message, raw in mailcodes.answers_from_meta(messages, address, since):
         name = f"meta-email-{mailcodes.sent_at(message).strftime('%Y%m%dT%H%M%SZ')}.eml"
         if not (folder / name).exists():
             write_private(folder / name, raw)
-        verdict = mailcodes.verdict(message)
+        verdict = mailcodes.verdict(message, wording)
     return verdict
 
 

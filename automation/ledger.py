@@ -18,7 +18,7 @@ from typing import Iterator
 from automation.archive import iso, make_private_dir, utc_now
 
 STATUSES = ("submitting", "submitted", "confirmed", "honoured", "refused", "already-objected", "not-eligible",
-            "needs-owner", "failed")
+            "needs-owner", "form-changed", "failed")
 DONE = {"confirmed", "honoured", "already-objected"}  # a new run skips these unless --force
 AWAITING_META = {"submitted", "confirmed"}
 ANSWER_DEADLINE = dt.timedelta(days=30)

@@ -17,6 +17,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Callable
 
+from automation.wording import Wording
+
 META_SENDER_DOMAINS = ("facebookmail.com", "facebook.com", "instagram.com", "meta.com")
 CODE_NEAR_WORD = re.compile(r"code\D{0,40}?\b(\d{6})\b", re.IGNORECASE | re.DOTALL)
 ANY_CODE = re.compile(r"\b(\d{6})\b")
@@ -97,12 +99,6 @@ def wait_for_code(
 
 # -- Meta's answer to an objection, kept as evidence --------------------------------------------------------------
 
-REFUSED = re.compile(r"(not|unable to|cannot|can['’]t|won['’]t) (be )?honou?r|not been honou?red|decided not to",
-                     re.IGNORECASE)
-HONOURED = re.compile(r"will be honou?red|(has|have) been honou?red|we['’]ll honou?r|honou?r your objection",
-                      re.IGNORECASE)
-
-
 def read_maildir_raw(path: Path) -> list[tuple[EmailMessage, bytes]]:
     if not path.is_dir():
         return []
@@ -132,9 +128,10 @@ def answers_from_meta(messages: list[tuple[EmailMessage, bytes]], address: str,
     return [(message, raw) for _, message, raw in sorted(found, key=lambda item: item[0])]
 
 
-def verdict(message: EmailMessage) -> str:
-    """'refused', 'honoured', or 'received' when Meta's email only acknowledges the objection."""
-    body = f"{message.get('Subject', '')}\n{message_text(message)}"
-    if REFUSED.search(body):
+def verdict(message: EmailMessage, wording: Wording) -> str:
+    """'refused', 'honoured', or 'received' when the email only acknowledges the request (wording keys
+    email_refused and email_honoured, in any language)."""
+    body = " ".join(f"{message.get('Subject', '')}\n{message_text(message)}".split())
+    if wording.matches("email_refused", body):
         return "refused"
-    return "honoured" if HONOURED.search(body) else "received"
+    return "honoured" if wording.matches("email_honoured", body) else "received"

@@ -7,12 +7,14 @@ from automation.jobs import AccountReport
 
 LABELS = {
     "confirmed": "confirmed",
+    "submitted": "sent, answer not recognised",
     "honoured": "honoured",
     "refused": "refused by Meta",
     "already_objected": "already objected",
     "rehearsed": "rehearsed",
     "not_eligible": "not eligible",
     "needs_owner": "needs the owner",
+    "form_changed": "form changed, nothing sent",
     "failed": "failed",
     "interrupted": "interrupted",
 }
@@ -42,17 +44,20 @@ def as_json(reports: list[AccountReport]) -> list[dict]:
         "evidence": str(r.evidence) if r.evidence else None,
         "screenshot": str(r.screenshot) if r.screenshot else None,
         "form_variant": r.details.get("form_variant"),
+        "page_language": r.details.get("page_language"),
         "confirmation_text": r.details.get("confirmation_text"),
     } for r in reports]
 
 
 def exit_code(reports: list[AccountReport], rehearsal: bool) -> ExitCode:
-    fine = {"already_objected", "rehearsed"} if rehearsal else {"confirmed", "honoured", "already_objected"}
+    fine = {"already_objected", "rehearsed"} if rehearsal else {"confirmed", "submitted", "honoured", "already_objected"}
     statuses = {report.status for report in reports}
     if "interrupted" in statuses:
         return ExitCode.INTERRUPTED
-    if statuses - fine - {"needs_owner"}:
+    if statuses - fine - {"needs_owner", "form_changed"}:
         return ExitCode.FAILED
+    if "form_changed" in statuses:
+        return ExitCode.FORM_CHANGED
     if "needs_owner" in statuses:
         return ExitCode.NEEDS_OWNER
     return ExitCode.OK

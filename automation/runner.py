@@ -9,6 +9,7 @@ here assumes success.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import time
@@ -19,15 +20,27 @@ from typing import Callable, Protocol
 import pyotp
 from playwright.sync_api import Error as PlaywrightError, Locator, Page
 
-from automation import steps as s
+from automation import forms, steps as s
 from automation.archive import EvidenceFolder, iso, utc_now
+from automation.countries import country_names
 from automation.errors import FlowError
 from automation.tracing import Tracer
+from automation.wording import Wording, primary_language
 
 log = logging.getLogger(__name__)
 
 POLL_MS = 250
+FIND_TIMEOUT = 15  # seconds a step waits for its element to show
 TOTP_PERIOD_WAIT = 35  # seconds to wait for the next TOTP code after one was refused
+# What a page looks like from outside: when none of this changes for a while and nothing is loading, it has settled.
+PAGE_SIGNATURE = """() => [document.readyState, location.href, document.getElementsByTagName('*').length,
+    document.body ? document.body.innerText.length : 0].join('|')"""
+MAIN_MESSAGE = """() => { const seen = [];
+  for (const el of document.querySelectorAll('h1,h2,h3,[role=heading],[role=alert],[role=status],main p')) {
+    const text = (el.innerText || '').replace(/\s+/g, ' ').trim();
+    if (text && !seen.includes(text) && el.offsetParent !== null) seen.push(text);
+    if (seen.length >= 8) break; }
+  return seen.join(' | ').slice(0, 1500); }"""
 GROW_TEXT_AREAS = """() => { for (const area of document.querySelectorAll('textarea')) {
     area.style.height = 'auto'; area.style.height = (area.scrollHeight + 4) + 'px'; } }"""
 
@@ -53,6 +66,8 @@ class Job:
     email_code: CodeSource
     ask_owner: AskOwner
     evidence: EvidenceFolder
+    wording: Wording
+    language: str = "en"  # the language the account's pages are expected in; the page's own <html lang> wins
     rehearse: bool = False
     on_step: Callable[[str], None] = lambda description: None
     cancelled: Callable[[], bool] = lambda: False  # Ctrl-C: stop at the next step or wait
@@ -88,8 +103,25 @@ class Runner:
         self.last_totp: str | None = None
         self.sent_at: dt.datetime | None = None
         self.secret_on_page = False
+        self.typed: list[str] = []  # every secret typed, to keep out of page snapshots
+        self.found_by: dict[str, str] = {}
+        self.languages_seen: list[str] = []
+        self.snapshots = 0
+        self.in_flight = 0
+        page.on("request", self._request_started)
+        page.on("requestfinished", self._request_ended)
+        page.on("requestfailed", self._request_ended)
         if job.tracer is not None:
             page.on("framenavigated", self._left_page)
+
+    def _request_started(self, request) -> None:
+        self.in_flight += 1
+
+    def _request_ended(self, request) -> None:
+        self.in_flight = max(0, self.in_flight - 1)
+
+    def say(self, key: str) -> str:
+        return self.job.wording.say(key, self.job.language)
 
     def _left_page(self, frame) -> None:
         if frame == self.page.main_frame:
@@ -101,17 +133,33 @@ class Runner:
         try:
             self.execute(flow)
         except FlowFinished as finished:
-            return Result(finished.status, finished.reason, self.fields, self.notes)
+            return self._result(finished.status, finished.reason)
         except FlowError as error:
-            return Result("failed", error.message, self.fields, self.notes)
-        return Result("failed", "the flow ended without recognising an outcome", self.fields, self.notes)
+            return self._result("failed", error.message + self._snapshot_note())
+        return self._result("failed", "the flow ended without recognising an outcome")
+
+    def _result(self, status: str, reason: str) -> Result:
+        if self.found_by:
+            self.notes["fields_found_by"] = json.dumps(self.found_by, ensure_ascii=False)
+        if self.languages_seen:
+            self.notes["page_language"] = self.languages_seen[-1]
+        return Result(status, reason, self.fields, self.notes)
+
+    def _snapshot_note(self) -> str:
+        """Writes page-snapshot.json and says where it is: the file a user can send when Meta changed a page."""
+        try:
+            name = self.snapshot()
+        except PlaywrightError:
+            return ""
+        return (f"; what the page showed is in {name} in the evidence folder (headings, links, buttons and fields by "
+                "name, no values or secrets): attach it to a report so the tool can learn the new page")
 
     def execute(self, flow: list[s.Step]) -> None:
         for step in flow:
             self._stop_if_cancelled()
             self.job.settle(self.page)
             self._trace_around(step)
-            description = step.describe()
+            description = step.describe(self.say)
             log.info("%s: %s", self.job.account_name, description)
             self.job.on_step(description)
             handler = getattr(self, f"_{step.kind}")
@@ -133,31 +181,101 @@ class Runner:
     def _explain(self, step: s.Step, error: PlaywrightError) -> str:
         where = self.page.url.split("?")[0]
         if isinstance(step, (s.TypeSecret, s.EmailCode)):
-            return f"could not {step.describe()} on {where}"  # Playwright's message could echo what was typed
+            return f"could not {step.describe(self.say)} on {where}"  # Playwright's message could echo what was typed
         first_line = (error.message or str(error)).splitlines()[0]
-        return f"could not {step.describe()} on {where}: {first_line}"
+        return f"could not {step.describe(self.say)} on {where}: {first_line}"
 
     # -- finding things ---------------------------------------------------------------------------------------------
 
-    def locate(self, target: s.Target) -> Locator:
+    def page_language(self) -> str | None:
+        try:
+            found = primary_language(self.page.evaluate("() => document.documentElement.lang"))
+        except PlaywrightError:
+            return None
+        if found and (not self.languages_seen or self.languages_seen[-1] != found):
+            self.languages_seen.append(found)
+        return found
+
+    def _by_words(self, target: s.Target, pattern: re.Pattern) -> Locator:
         if target.role is not None:
-            options = {"name": re.compile(target.name, re.IGNORECASE)} if target.name else {}
-            locator = self.page.get_by_role(target.role, **options)
-        elif target.label is not None:
-            locator = self.page.get_by_label(re.compile(target.label, re.IGNORECASE))
-        elif target.text is not None:
-            locator = self.page.get_by_text(re.compile(target.text, re.IGNORECASE))
-        else:
-            raise FlowError(f"{target.describe()} is an address, not an element")
-        return locator.filter(visible=True).first
+            return self.page.get_by_role(target.role, name=pattern)
+        if target.label is not None:
+            return self.page.get_by_label(pattern)
+        return self.page.get_by_text(pattern)
+
+    STRUCTURE_SELECTORS = {
+        "password": "input[type=password]",
+        "login": "input:not([type]), input[type=text], input[type=email], input[type=tel]",
+        "email": "input[type=email]",
+        "select": "select",
+        "textarea": "textarea",
+        "code": "input[autocomplete=one-time-code], input[inputmode=numeric], input:not([type]), input[type=text], "
+                "input[type=tel], input[type=number]",
+        "submit": "button[type=submit], input[type=submit]",
+    }
+
+    def _by_structure(self, kind: str) -> Locator | None:
+        locator = self.page.locator(self.STRUCTURE_SELECTORS[kind]).filter(visible=True)
+        return locator.first if locator.count() == 1 else None
+
+    def locate(self, target: s.Target) -> Locator | None:
+        """The visible element the target means, now: the page's language first, then every language, then the
+        structural fallback when it is the only one of its kind; None when nothing matches yet."""
+        if target.url is not None:
+            raise FlowError(f"{target.describe(self.say)} is an address, not an element")
+        if target.field is not None:
+            return self._by_structure(target.field)
+        if target.role is not None and target.name is None:
+            locator = self.page.get_by_role(target.role).filter(visible=True)
+            return locator.first if locator.count() else None
+        for pattern in self.job.wording.patterns(target.key, self.page_language()):
+            locator = self._by_words(target, pattern).filter(visible=True)
+            if locator.count():
+                return locator.first
+        return self._by_structure(target.fallback) if target.fallback else None
+
+    def find(self, target: s.Target, timeout: float = FIND_TIMEOUT) -> Locator:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                found = self.locate(target)
+            except PlaywrightError:  # the page navigated while we looked
+                found = None
+            if found is not None:
+                return found
+            if time.monotonic() >= deadline:
+                raise FlowError(f"could not find {target.describe(self.say)} on {self.page.url.split('?')[0]} "
+                                f"within {timeout:g} s; Meta may have changed this page")
+            self.pause(POLL_MS / 1000)
 
     def showing(self, target: s.Target) -> bool:
         if target.url is not None:
             return re.search(target.url, self.page.url, re.IGNORECASE) is not None
         try:
-            return self.locate(target).count() > 0
+            if target.field is not None or target.key is None:
+                return self.locate(target) is not None
+            pattern = self.job.wording.pattern(target.key)
+            return pattern is not None and self._by_words(target, pattern).filter(visible=True).count() > 0
         except PlaywrightError:  # the page navigated while we looked
             return False
+
+    def signature(self) -> str:
+        try:
+            return self.page.evaluate(PAGE_SIGNATURE)
+        except PlaywrightError:
+            return "navigating"
+
+    def snapshot(self) -> str:
+        """page-snapshot.json: roles and names of what the page shows; no field value, cookie or secret."""
+        found = self.page.evaluate(forms.SNAPSHOT_JS)
+        body = json.dumps({"note": "What the page showed, without any value typed into it. Safe to share.",
+                           "taken_at": iso(utc_now()), **found}, indent=2, ensure_ascii=False)
+        for secret in self.typed:
+            body = body.replace(secret, "[secret]")
+        self.snapshots += 1
+        name = "page-snapshot.json" if self.snapshots == 1 else f"page-snapshot-{self.snapshots}.json"
+        self.job.evidence.save_file(name, body.encode("utf-8"))
+        return name
 
     def pause(self, seconds: float) -> None:
         self._stop_if_cancelled()
@@ -179,30 +297,26 @@ class Runner:
             deadline = time.monotonic() + step.wait
             while not self.showing(step.target):
                 if time.monotonic() >= deadline:
-                    log.info("%s: %s did not show; moving on", self.job.account_name, step.target.describe())
+                    log.info("%s: %s did not show; moving on", self.job.account_name, step.target.describe(self.say))
                     return
                 self.pause(POLL_MS / 1000)
-        self.locate(step.target).click()
+        self.find(step.target).click()
 
     def _fill(self, step: s.Fill) -> None:
-        self.locate(step.target).fill(step.value)
+        self.find(step.target).fill(step.value)
         if step.record_as:
             self.fields[step.record_as] = step.value
 
-    def _keep_value(self, step: s.KeepValue) -> None:
-        locator = self.locate(step.target)
-        value = locator.input_value()
-        if not value.strip():
-            locator.fill(step.value)
-            value = step.value
-        self.fields[step.record_as] = value
-
     def _type_secret(self, step: s.TypeSecret) -> None:
         value = self._password() if step.secret == "password" else self._totp(step.fresh)
+        self._remember_secret(value)
+        self.secret_targets.append(step.target)
+        self.find(step.target).fill(value)
+
+    def _remember_secret(self, value: str) -> None:
+        self.typed.append(value)
         if self.job.tracer is not None:
             self.job.tracer.remember_secret(value)
-        self.secret_targets.append(step.target)
-        self.locate(step.target).fill(value)
 
     def _password(self) -> str:
         password = self.job.secrets.get("password")
@@ -230,19 +344,46 @@ class Runner:
         self.last_totp = code
         return code
 
-    def _select(self, step: s.Select) -> None:
-        locator = self.locate(step.target)
-        labels: list[str] = locator.evaluate("el => Array.from(el.options).map(o => (o.label || o.text).trim())")
-        wanted = [choice.casefold() for choice in step.choices]
-        chosen = next((label for choice in wanted for label in labels if label.casefold() == choice), None)
+    def _fill_form(self, step: s.FillForm) -> None:
+        language = self.page_language()
+        controls = [forms.Control(**item) for item in self.page.evaluate(forms.INVENTORY_JS)]
+        assignment = forms.assign(step, controls, self.job.wording, language)
+        if assignment.problem:
+            self.found_by.update(assignment.found_by)
+            screenshot = self.screenshot("form-not-understood")
+            raise FlowFinished("form_changed", f"{step.purpose}: {assignment.problem}. Nothing was filled or sent"
+                               f" (screenshot {screenshot.name})" + self._snapshot_note())
+        for wanted in step.fields:
+            control = assignment.controls.get(wanted.name)
+            if control is None:
+                continue
+            locator = self.page.locator(control.selector)
+            if wanted.country:
+                self.fields[wanted.name] = self._choose_country(locator, wanted.value, language)
+            else:
+                locator.fill(wanted.value)
+                self.fields[wanted.name] = wanted.value
+        self.found_by.update(assignment.found_by)
+
+    def _choose_country(self, locator: Locator, code: str, language: str | None) -> str:
+        options: list[dict] = locator.evaluate(
+            "el => Array.from(el.options || []).map(o => ({label: (o.label || o.text).trim(), value: o.value}))")
+        order = [lang for lang in dict.fromkeys([language, self.job.language, "en", *self.job.wording.languages]) if lang]
+        for lang in order:
+            wanted = {name.casefold() for name in country_names(code, lang)}
+            chosen = next((o for o in options if o["label"].casefold() in wanted), None)
+            if chosen:
+                break
+        else:
+            chosen = next((o for o in options if o["value"].upper() == code.upper()), None)
         if chosen is None:
-            raise FlowError(f"{step.target.describe()} offers none of {', '.join(step.choices)}")
-        locator.select_option(label=chosen)
-        if step.record_as:
-            self.fields[step.record_as] = chosen
+            raise FlowFinished("form_changed", f"the form's country list does not offer {country_names(code)[0]} "
+                               "under any name the tool knows; nothing was sent" + self._snapshot_note())
+        locator.select_option(value=chosen["value"]) if chosen["value"] else locator.select_option(label=chosen["label"])
+        return chosen["label"]
 
     def _check(self, step: s.Check) -> None:
-        self.locate(step.target).check()
+        self.find(step.target).check()
         if step.record_as:
             self.fields[step.record_as] = step.record_value
 
@@ -259,7 +400,14 @@ class Runner:
     def screenshot(self, name: str) -> Path:
         # Grow each text area to its content, so the whole text sent shows in the evidence, not its first lines.
         self.page.evaluate(GROW_TEXT_AREAS)
-        masks = [self.page.locator("input[type=password]")] + [self.locate(t) for t in self.secret_targets]
+        masks = [self.page.locator("input[type=password]")]
+        for target in self.secret_targets:
+            try:
+                found = self.locate(target)
+            except PlaywrightError:
+                found = None
+            if found is not None:
+                masks.append(found)
         png = self.page.screenshot(full_page=True, mask=masks, animations="disabled")
         return self.job.evidence.save_screenshot(name, png)
 
@@ -267,8 +415,7 @@ class Runner:
         self.notes["form_url"] = self.page.url
         if self.job.rehearse:
             raise FlowFinished("rehearsed", "stopped before Send, as asked: nothing was sent")
-        locator = self.locate(step.target)
-        locator.wait_for()
+        locator = self.find(step.target)
         self.job.on_send("submitting", None)  # written before the click: a crash from here on is never forgotten
         self.sent_at = utc_now()
         self.notes["sent_at"] = iso(self.sent_at)
@@ -284,10 +431,9 @@ class Runner:
                 "Meta's emailed code did not arrive in time; name the account's Maildir in the accounts file, "
                 "or run at a terminal to type the code",
             )
-        if self.job.tracer is not None:
-            self.job.tracer.remember_secret(code)
+        self._remember_secret(code)
         self.secret_targets.append(step.target)
-        self.locate(step.target).fill(code)
+        self.find(step.target).fill(code)
         self.sent_at = utc_now()  # a code asked for again must be newer than this one
 
     def _expect_gone(self, step: s.ExpectGone) -> None:
@@ -298,7 +444,16 @@ class Runner:
             self.pause(POLL_MS / 1000)
 
     def _capture(self, step: s.Capture) -> None:
-        self.notes[step.record_as] = " ".join(self.locate(step.target).inner_text().split())
+        if step.target is None:
+            said = self.page.evaluate(MAIN_MESSAGE)
+        else:
+            self.find(step.target)
+            pattern = self.job.wording.pattern(step.target.key)
+            texts = self._by_words(step.target, pattern).filter(visible=True).all_inner_texts()
+            said = " | ".join(dict.fromkeys(" ".join(t.split()) for t in texts if t.strip()))
+        for secret in self.typed:
+            said = said.replace(secret, "[secret]")
+        self.notes[step.record_as] = " ".join(said.split())
 
     def _record(self, step: s.Record) -> None:
         self.notes[step.key] = step.value
@@ -320,23 +475,42 @@ class Runner:
     def _outcome(self, step: s.Outcome) -> None:
         raise FlowFinished(step.status, step.reason)
 
+    def _case_shows(self, case: s.Case, settled: bool) -> s.Target | None:
+        if case.settled and not settled:
+            return None
+        seen = next((target for target in case.when if self.showing(target)), None)
+        if seen is not None and any(self.showing(target) for target in case.unless):
+            return None
+        return seen
+
     def _branch(self, step: s.Branch) -> None:
-        deadline = time.monotonic() + step.timeout
+        started = time.monotonic()
+        deadline = started + step.timeout
+        last, quiet_since, settled = None, started, False
         while True:
             for case in step.cases:
-                seen = next((target for target in case.when if self.showing(target)), None)
+                seen = self._case_shows(case, settled)
                 if seen is not None:
-                    log.info("%s: saw %s", self.job.account_name, seen.describe())
+                    log.info("%s: saw %s", self.job.account_name, seen.describe(self.say))
                     self.execute(case.steps)
                     return
-            if time.monotonic() >= deadline:
+            now = time.monotonic()
+            if now >= deadline or settled:
                 break
-            self.pause(POLL_MS / 1000)
+            signature = self.signature()
+            if signature != last:
+                last, quiet_since = signature, now
+            # Settled: loaded, nothing in flight, nothing changed for a while. The cases get one more look then.
+            settled = (signature.startswith("complete|") and self.in_flight == 0
+                       and now - quiet_since >= step.patience)
+            if not settled:
+                self.pause(POLL_MS / 1000)
         if step.otherwise is not None:
             self.execute(step.otherwise)
             return
-        looked_for = "; ".join(case.describe() for case in step.cases)
+        looked_for = "; ".join(case.describe(self.say) for case in step.cases)
+        waited = "once it had settled" if settled else f"within {step.timeout:g} s"
         raise FlowError(
-            f"{step.purpose}: the page ({self.page.url.split('?')[0]}) showed none of the expected states within "
-            f"{step.timeout:g} s (looked for: {looked_for}); Meta may have changed this page"
+            f"{step.purpose}: the page ({self.page.url.split('?')[0]}) showed none of the states the tool knows "
+            f"{waited} (it looked for: {looked_for}); Meta may have changed this page"
         )

@@ -1,18 +1,32 @@
 """The small, closed vocabulary of steps a flow is written in.
 
-A flow is a list of these: data that the runner executes on a page and that a dry run prints as it is. Targets
-locate elements the way a person does, by role and accessible name, by label or by visible text, each a
-case-insensitive regular expression meant to match only the stable part of Meta's wording.
+A flow is a list of these: data that the runner executes on a page and that a dry run prints. Targets locate elements
+the way a person does: by role and accessible name, by label or by visible text. None of them holds wording: each names
+a key of the site's wording tables (`automation.wording`), which say it in every language, so that a step reads the
+same whatever language the page is in. Where a label may not match, a target names a structural fallback: what the
+element is on the page (the only password field, the only text area), used only when it is the only one.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Callable, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Status = Literal["confirmed", "already_objected", "not_eligible", "needs_owner", "failed"]
+Status = Literal["confirmed", "submitted", "already_objected", "not_eligible", "needs_owner", "form_changed", "failed"]
 SecretKind = Literal["password", "totp"]
+# What an element is on the page, for the structural fallback: the only visible element of this kind.
+Structure = Literal["password", "login", "email", "select", "textarea", "code", "submit"]
+STRUCTURE_WORDS = {
+    "password": "password field", "login": "text field beside the password field", "email": "e-mail field",
+    "select": "drop-down list", "textarea": "text area", "code": "code field", "submit": "submit button",
+}
+
+Say = Callable[[str], str]  # a wording key -> the words a person reads ('"Send"')
+
+
+def plain(key: str) -> str:
+    return f'"{key.replace("_", " ")}"'
 
 
 class _Frozen(BaseModel):
@@ -20,52 +34,77 @@ class _Frozen(BaseModel):
 
 
 class Target(_Frozen):
-    """What to look for: exactly one of role (with an optional name), label, text or url."""
+    """What to look for: exactly one of role (with a wording key as its name), label, text, url or field."""
 
-    role: str | None = None
-    name: str | None = None
-    label: str | None = None
-    text: str | None = None
-    url: str | None = None
+    role: str | None = None  # button, link, radio, ...
+    name: str | None = None  # wording key of the accessible name, with role
+    label: str | None = None  # wording key of a field's label
+    text: str | None = None  # wording key of a visible text
+    url: str | None = None  # a regular expression for the page's address (not wording: hosts and paths)
+    means: str | None = None  # with url: what such an address is, in words
+    field: Structure | None = None  # structure only: the page's only element of this kind
+    fallback: Structure | None = None  # with label or role: the structure to use when no wording matches
 
     @model_validator(mode="after")
     def _exactly_one(self) -> "Target":
-        chosen = [key for key in ("role", "label", "text", "url") if getattr(self, key) is not None]
-        if len(chosen) != 1 or (self.name is not None and self.role is None):
-            raise ValueError("a target has exactly one of role (with optional name), label, text or url")
+        chosen = [key for key in ("role", "label", "text", "url", "field") if getattr(self, key) is not None]
+        if len(chosen) != 1 or (self.name is not None and self.role is None) or (self.means and self.url is None):
+            raise ValueError("a target has exactly one of role (with optional name), label, text, url or field")
+        if self.fallback is not None and self.role is None and self.label is None:
+            raise ValueError("only a role or label target has a structural fallback")
         return self
 
-    def describe(self) -> str:
+    @property
+    def key(self) -> str | None:
+        return self.name or self.label or self.text
+
+    def describe(self, say: Say = plain) -> str:
         if self.role is not None:
-            return f"{self.role} /{self.name}/" if self.name else self.role
-        if self.label is not None:
-            return f"field labelled /{self.label}/"
-        if self.text is not None:
-            return f"text /{self.text}/"
-        return f"address matching /{self.url}/"
+            what = f"the {say(self.name)} {self.role}" if self.name else f"a {self.role}"
+        elif self.label is not None:
+            what = f"the field labelled {say(self.label)}"
+        elif self.text is not None:
+            what = f"text saying {say(self.text)}"
+        elif self.url is not None:
+            what = self.means or "an address it expects"
+        else:
+            return f"the page's only {STRUCTURE_WORDS[self.field]}"
+        return what + (f" (or the page's only {STRUCTURE_WORDS[self.fallback]})" if self.fallback else "")
 
 
-def role(kind: str, name: str | None = None) -> Target:
-    return Target(role=kind, name=name)
+def role(kind: str, name: str | None = None, fallback: Structure | None = None) -> Target:
+    return Target(role=kind, name=name, fallback=fallback)
 
 
-def label(pattern: str) -> Target:
-    return Target(label=pattern)
+def button(name: str, fallback: Structure | None = None) -> Target:
+    return role("button", name, fallback)
 
 
-def text(pattern: str) -> Target:
-    return Target(text=pattern)
+def link(name: str) -> Target:
+    return role("link", name)
 
 
-def url(pattern: str) -> Target:
-    return Target(url=pattern)
+def label(key: str, fallback: Structure | None = None) -> Target:
+    return Target(label=key, fallback=fallback)
+
+
+def text(key: str) -> Target:
+    return Target(text=key)
+
+
+def url(pattern: str, means: str) -> Target:
+    return Target(url=pattern, means=means)
+
+
+def field(kind: Structure) -> Target:
+    return Target(field=kind)
 
 
 class Goto(_Frozen):
     kind: Literal["goto"] = "goto"
     url: str
 
-    def describe(self) -> str:
+    def describe(self, say: Say = plain) -> str:
         return f"open {self.url}"
 
 
@@ -75,9 +114,9 @@ class Click(_Frozen):
     optional: bool = False
     wait: float = 0  # an optional click waits this long for its target, then moves on
 
-    def describe(self) -> str:
-        suffix = f" if it shows within {self.wait:g} s" if self.optional else ""
-        return f"click {self.target.describe()}{suffix}"
+    def describe(self, say: Say = plain) -> str:
+        suffix = f", if it shows within {self.wait:g} s" if self.optional else ""
+        return f"click {self.target.describe(say)}{suffix}"
 
 
 class Fill(_Frozen):
@@ -86,21 +125,9 @@ class Fill(_Frozen):
     value: str
     record_as: str | None = None  # receipt field name; the value as sent goes into the receipt
 
-    def describe(self) -> str:
+    def describe(self, say: Say = plain) -> str:
         shown = self.value if len(self.value) <= 60 else f"{self.value[:40]}... ({len(self.value)} characters)"
-        return f"fill {self.target.describe()} with {shown!r}"
-
-
-class KeepValue(_Frozen):
-    """Keep what the form pre-filled (Meta pre-fills the account's email); fill `value` only if it is empty."""
-
-    kind: Literal["keep_value"] = "keep_value"
-    target: Target
-    value: str
-    record_as: str
-
-    def describe(self) -> str:
-        return f"keep the pre-filled {self.target.describe()} (or fill {self.value!r} if empty)"
+        return f"type {shown!r} into {self.target.describe(say)}"
 
 
 class TypeSecret(_Frozen):
@@ -111,19 +138,38 @@ class TypeSecret(_Frozen):
     secret: SecretKind
     fresh: bool = False  # for a retried 2FA code: wait for a code other than the one just refused
 
-    def describe(self) -> str:
+    def describe(self, say: Say = plain) -> str:
         what = "the password from the keyring" if self.secret == "password" else "a 2FA code from the keyring's TOTP secret"
-        return f"type {what} into {self.target.describe()}" + (" (a new code)" if self.fresh else "")
+        return f"type {what} into {self.target.describe(say)}" + (" (a new code)" if self.fresh else "")
 
 
-class Select(_Frozen):
-    kind: Literal["select"] = "select"
-    target: Target
-    choices: list[str]  # the first option whose label equals one of these (case-insensitive) is chosen
-    record_as: str | None = None
+class FormField(_Frozen):
+    """One field of a form, found by meaning: its label in any language, else what it is (the form's only select)."""
 
-    def describe(self) -> str:
-        return f"choose {' | '.join(self.choices)} in {self.target.describe()}"
+    name: str  # the receipt's name for it: country, email, reason
+    label: str  # wording key of its label
+    structure: Literal["select", "email", "textarea"]
+    value: str  # for a country select: the ISO 3166 code, chosen by the country's name in the page's language
+    country: bool = False
+    needed: bool = True  # False: filled when the form has it; True: a form without it is one the tool does not know
+
+
+class FillForm(_Frozen):
+    """Takes an inventory of the form's controls, then fills the fields it knows; or stops before filling anything
+    (`form_changed`) when a required control is one it has no value for, or a needed field is missing."""
+
+    kind: Literal["fill_form"] = "fill_form"
+    purpose: str
+    fields: list[FormField]
+    known: list[str] = []  # wording keys of controls the tool recognises and leaves as they are
+    required_marker: str | None = None  # wording key of a label's "(Required)"
+    optional_marker: str | None = None  # wording key of a label's "(Optional)"
+
+    def describe(self, say: Say = plain) -> str:
+        parts = [f"{f.name} ({'the country' if f.country else repr(f.value) if len(f.value) <= 40 else 'the objection text'})"
+                 for f in self.fields]
+        return (f"{self.purpose}: check the form's fields, then fill {', '.join(parts)}; stop without filling if it "
+                "asks for something the tool does not know")
 
 
 class Check(_Frozen):
@@ -132,8 +178,8 @@ class Check(_Frozen):
     record_as: str | None = None
     record_value: str = "yes"
 
-    def describe(self) -> str:
-        return f"tick {self.target.describe()}"
+    def describe(self, say: Say = plain) -> str:
+        return f"tick {self.target.describe(say)}"
 
 
 class Screenshot(_Frozen):
@@ -141,29 +187,29 @@ class Screenshot(_Frozen):
     name: str
     keep_page: bool = False  # also keep the page itself, as HTML and as PDF
 
-    def describe(self) -> str:
+    def describe(self, say: Say = plain) -> str:
         extra = ", and the page as HTML and PDF" if self.keep_page else ""
         return f"save a full-page screenshot '{self.name}'{extra} as evidence"
 
 
 class Submit(_Frozen):
-    """The click that files the objection. A rehearsal stops just before it."""
+    """The click that files the request. A rehearsal stops just before it."""
 
     kind: Literal["submit"] = "submit"
     target: Target
 
-    def describe(self) -> str:
-        return f"SEND: click {self.target.describe()} (a rehearsal stops here)"
+    def describe(self, say: Say = plain) -> str:
+        return f"SEND: click {self.target.describe(say)} (a rehearsal stops here)"
 
 
 class EmailCode(_Frozen):
-    """Types the 6-digit code Meta emails after Send: from the account's mailbox, else asked at the terminal."""
+    """Types the code the site emails after Send: from the account's mailbox, else asked at the terminal."""
 
     kind: Literal["email_code"] = "email_code"
     target: Target
 
-    def describe(self) -> str:
-        return f"type the code Meta emails to the account into {self.target.describe()}"
+    def describe(self, say: Say = plain) -> str:
+        return f"type the code emailed to the account into {self.target.describe(say)}"
 
 
 class ExpectGone(_Frozen):
@@ -174,17 +220,20 @@ class ExpectGone(_Frozen):
     reason: str
     timeout: float = 10
 
-    def describe(self) -> str:
-        return f"check that {self.target.describe()} is gone within {self.timeout:g} s"
+    def describe(self, say: Say = plain) -> str:
+        return f"check that {self.target.describe(say)} is gone within {self.timeout:g} s"
 
 
 class Capture(_Frozen):
+    """Keeps what the page says: the target's text, or without a target the page's headings and messages."""
+
     kind: Literal["capture"] = "capture"
-    target: Target
+    target: Target | None = None
     record_as: str
 
-    def describe(self) -> str:
-        return f"read {self.target.describe()} as {self.record_as}"
+    def describe(self, say: Say = plain) -> str:
+        what = self.target.describe(say) if self.target else "the page's headings and messages"
+        return f"keep {what} in the receipt"
 
 
 class Record(_Frozen):
@@ -192,8 +241,8 @@ class Record(_Frozen):
     key: str
     value: str
 
-    def describe(self) -> str:
-        return f"note {self.key} = {self.value}"
+    def describe(self, say: Say = plain) -> str:
+        return f"note {self.key.replace('_', ' ')}: {self.value}"
 
 
 class HandOff(_Frozen):
@@ -204,7 +253,7 @@ class HandOff(_Frozen):
     at: list[Target]  # what shows while the check is on screen
     reason: str
 
-    def describe(self) -> str:
+    def describe(self, say: Say = plain) -> str:
         return "hand over to the owner: with --headed wait for them to pass the check in the window, else stop"
 
 
@@ -213,36 +262,44 @@ class Outcome(_Frozen):
     status: Status
     reason: str
 
-    def describe(self) -> str:
+    def describe(self, say: Say = plain) -> str:
         return f"stop: {self.status.replace('_', ' ')} ({self.reason})"
 
 
 class Case(_Frozen):
-    """Runs `steps` when any of the `when` targets shows."""
+    """Runs `steps` when any `when` target shows and no `unless` target does. A `settled` case counts only once the
+    page has stopped changing (for signs that a page still loading may show too early, such as its address)."""
 
     when: list[Target]
     steps: list["Step"]
+    unless: list[Target] = []
+    settled: bool = False
 
-    def describe(self) -> str:
-        return " or ".join(target.describe() for target in self.when)
+    def describe(self, say: Say = plain) -> str:
+        shown = " or ".join(target.describe(say) for target in self.when)
+        if self.unless:
+            shown += ", without " + " or ".join(target.describe(say) for target in self.unless)
+        return shown + (", once the page has settled" if self.settled else "")
 
 
 class Branch(_Frozen):
-    """Waits until the first case whose target shows, then runs that case's steps."""
+    """Waits until the first case whose target shows, then runs that case's steps. When the page has settled and
+    shows none of them (or `timeout` has passed), runs `otherwise`, or stops: the page is not one the flow knows."""
 
     kind: Literal["branch"] = "branch"
     purpose: str
     cases: list[Case]
     timeout: float = 30
-    otherwise: list["Step"] | None = None  # run when no case shows in time; without it, the flow fails
+    patience: float = 2  # seconds a settled page may show none of the cases before the branch gives up
+    otherwise: list["Step"] | None = None
 
-    def describe(self) -> str:
-        return f"{self.purpose}: wait up to {self.timeout:g} s for the first of"
+    def describe(self, say: Say = plain) -> str:
+        return f"{self.purpose}: wait for the first of"
 
 
 Step = Annotated[
-    Union[Goto, Click, Fill, KeepValue, TypeSecret, Select, Check, Screenshot, Submit, EmailCode, ExpectGone, Capture,
-          Record, HandOff, Outcome, Branch],
+    Union[Goto, Click, Fill, TypeSecret, FillForm, Check, Screenshot, Submit, EmailCode, ExpectGone, Capture, Record,
+          HandOff, Outcome, Branch],
     Field(discriminator="kind"),
 ]
 
@@ -250,19 +307,19 @@ Case.model_rebuild()
 Branch.model_rebuild()
 
 
-def plan_lines(steps: list[Step], indent: str = "  ") -> list[str]:
-    """The steps as numbered lines for a dry run: the same list the runner executes."""
+def plan_lines(steps: list[Step], say: Say = plain, indent: str = "  ") -> list[str]:
+    """The steps as numbered lines for a dry run: the same list the runner executes, in words."""
     lines: list[str] = []
     for number, step in enumerate(steps, start=1):
-        lines.append(f"{indent}{number}. {step.describe()}")
+        lines.append(f"{indent}{number}. {step.describe(say)}")
         if isinstance(step, Branch):
             for case in step.cases:
                 then = "" if case.steps else " go on"
-                lines.append(f"{indent}   - if {case.describe()} shows:{then}")
-                lines.extend(plan_lines(case.steps, indent + "       "))
+                lines.append(f"{indent}   - if {case.describe(say)} shows:{then}")
+                lines.extend(plan_lines(case.steps, say, indent + "       "))
             if step.otherwise is not None:
                 lines.append(f"{indent}   - if none shows:")
-                lines.extend(plan_lines(step.otherwise, indent + "       "))
+                lines.extend(plan_lines(step.otherwise, say, indent + "       "))
             else:
-                lines.append(f"{indent}   - if none shows: stop, failed (the page is not what the flow expects)")
+                lines.append(f"{indent}   - if none shows: stop, and keep a snapshot of the page to report")
     return lines

@@ -1,4 +1,4 @@
-"""The objection text: a built-in default under GDPR Art. 21(1), or the user's own template file.
+"""The objection text: the flow's built-in text in the account's language, or the user's own template file.
 
 Placeholders are written {name}, {account}, {country}, {date}. A placeholder the tool does not know is an error
 raised before any browser starts, so a typo never ends up in a filed objection.
@@ -10,37 +10,22 @@ import datetime as dt
 import string
 
 from automation.config import Account
+from automation.countries import country_name
 from automation.errors import ConfigError
 
 PLACEHOLDERS = {
     "name": "the account holder's name (full_name, else the account's name)",
     "account": "the login of the account",
-    "country": "the country of residence, in English",
+    "country": "the country of residence, in the text's language",
     "date": "today's date, YYYY-MM-DD",
 }
 
 # Meta's 2024 form rejected short reasons (about 100 characters, per a user report); stay well above.
 MINIMUM_LENGTH = 150
 
-DEFAULT_TEMPLATE = """\
-I object, under Article 21(1) of the General Data Protection Regulation (GDPR), to the processing of my personal \
-data for developing and improving AI at Meta, including generative AI models and features. This covers all \
-information from my account {account}: my posts, photos and their captions, comments, and my interactions with \
-AI features. I live in {country}.
-
-My particular situation: I shared this information with the people I chose, for social purposes, and never expected \
-it to be used to train AI models. Once absorbed into a model, my information cannot be withdrawn or corrected, and \
-it may be reproduced to others without my knowledge. This processing therefore affects my privacy and my control \
-over my own words and images, and Meta's interests do not override my rights and freedoms.
-
-Please stop this processing of my information and confirm in writing that my objection is honoured.
-
-{name}, {date}"""
-
-
-def load_template(account: Account) -> str:
+def load_template(account: Account, builtin: str) -> str:
     if account.template is None:
-        return DEFAULT_TEMPLATE
+        return builtin
     try:
         return account.template.read_text(encoding="utf-8")
     except OSError as error:
@@ -50,13 +35,14 @@ def load_template(account: Account) -> str:
         ) from None
 
 
-def render_objection(account: Account, today: dt.date | None = None) -> str:
-    template = load_template(account)
+def render_objection(account: Account, builtin: str, language: str = "en", today: dt.date | None = None) -> str:
+    """`builtin`: the flow's own text in `language`, used when the account names no template."""
+    template = load_template(account, builtin)
     source = str(account.template) if account.template else "the built-in template"
     values = {
         "name": account.display_name,
         "account": account.login,
-        "country": account.country_names[0],
+        "country": country_name(account.country, language),
         "date": (today or dt.datetime.now(dt.timezone.utc).date()).isoformat(),
     }
     try:

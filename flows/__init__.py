@@ -1,4 +1,5 @@
-"""The registry of flows: the engine finds a flow by the account's platform, never by importing it by name."""
+"""The registry of flows, keyed by flow id: the engine finds a flow by the account's platform, never by importing it
+by name."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ from automation.errors import ConfigError
 from flows import facebook, instagram
 from flows.base import Flow
 
-FLOWS: dict[str, Flow] = {flow.platform: flow for flow in (facebook.FLOW, instagram.FLOW)}
+FLOWS: dict[str, Flow] = {flow.id: flow for flow in (facebook.FLOW, instagram.FLOW)}
 
 
 def flow_for(platform: str) -> Flow:
-    try:
-        return FLOWS[platform]
-    except KeyError:
-        raise ConfigError(
-            f"no flow for platform {platform!r} yet",
-            hint=f"platforms with a flow: {', '.join(FLOWS)}",
-        ) from None
+    for flow in FLOWS.values():
+        if flow.platform == platform:
+            return flow
+    raise ConfigError(
+        f"no flow for platform {platform!r} yet",
+        hint=f"platforms with a flow: {', '.join(sorted({flow.platform for flow in FLOWS.values()}))}",
+    )

@@ -1,4 +1,5 @@
-"""The contract every flow module fulfils: declared metadata and a function from an account to its steps."""
+"""The contract every flow module fulfils: declared metadata the engine reads, and a function from an account to its
+steps."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ from typing import Callable
 
 from automation.config import Account
 from automation.steps import Step
+from automation.wording import Wording
 
 
 @dataclass(frozen=True)
 class Flow:
+    id: str  # unique: what the registry is keyed by
     platform: str  # the accounts file's `platform` value this flow handles
     title: str  # what the flow files, in a few words
     hosts: tuple[str, ...]  # every host its steps open; a mirror must serve them
+    wording: Wording  # the tables its steps' wording keys are looked up in
     build: Callable[[Account, str], list[Step]]  # (account, rendered objection text) -> steps
 
     def steps(self, account: Account, objection: str) -> list[Step]:

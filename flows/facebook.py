@@ -1,45 +1,50 @@
-"""Facebook: log in, open the Privacy Centre, follow its 'object' link, file the objection form."""
+"""Facebook: from the home page, log in (or find the saved session signed in), then one of Meta's ways to the
+objection form: the Privacy Centre's "object" link, its "Other policies and articles" (since late 2025), the Privacy
+Policy's box, or the generative AI article itself; then file the form."""
 
 from __future__ import annotations
 
 from automation.config import Account
-from automation.steps import Branch, Case, Click, Goto, Step, role
+from automation.steps import Branch, Case, Click, Goto, Step, button, link
 from flows import meta_common as meta
 from flows.base import Flow
+from flows.wording import META
 
 HOME = "https://www.facebook.com"
 SIGNED_IN = r"^https://www\.facebook\.com/(?!login|two_step_verification|two_factor|checkpoint|recover)"
-OBJECT_LINK = role("link", r"^\s*object\s*$")
-POLICY_BOX_LINK = role("link", r"right to object")
-TRUST_BROWSER = meta.Interstitial(
-    purpose="trust this browser",
-    shows=role("button", r"^\s*(save browser|trust this (device|browser)|always confirm)\s*$"),
-    answer=role("button", r"^\s*(save browser|trust this (device|browser)|always confirm)\s*$"),
-)
+TRUST_BROWSER = meta.Interstitial(purpose="trust this browser", shows=button("trust_browser"),
+                                  answer=button("trust_browser"))
 
 
 def build(account: Account, objection: str) -> list[Step]:
     return [
-        Goto(url=f"{HOME}/login/"),
-        *meta.login(account, login_field=r"email|phone", signed_in=SIGNED_IN, interstitials=[TRUST_BROWSER]),
+        Goto(url=f"{HOME}/"),
+        *meta.login(account, signed_in_address=SIGNED_IN, interstitials=[TRUST_BROWSER]),
         Goto(url=f"{HOME}/privacy/center/"),
         Branch(
-            purpose="the Privacy Centre's section on generative AI",
+            purpose="the Privacy Centre: a way to the objection form",
             timeout=15,
             cases=[
-                Case(when=[OBJECT_LINK], steps=[Click(target=OBJECT_LINK)]),
-                meta.checkpoint(account, then=[Goto(url=f"{HOME}/privacy/center/"), Click(target=OBJECT_LINK)]),
+                Case(when=[link("object_link")], steps=[Click(target=link("object_link"))]),
+                Case(when=[link("other_policies_link")], steps=meta.other_policies_to_form()),
+                meta.checkpoint(account, then=[Goto(url=f"{HOME}/privacy/center/"), Click(target=link("object_link"))]),
             ],
-            # The Privacy Policy's box "Learn more about your right to object" leads to the same form.
-            otherwise=[Goto(url=f"{HOME}/privacy/policy/"), Click(target=POLICY_BOX_LINK)],
+            otherwise=[
+                Goto(url=f"{HOME}/privacy/policy/"),
+                Branch(purpose="the Privacy Policy's box on the right to object", timeout=15, cases=[
+                    Case(when=[link("policy_object_box")], steps=[Click(target=link("policy_object_box"))]),
+                ], otherwise=[Goto(url=f"{HOME}/privacy/genai/"), *meta.article_to_form()]),
+            ],
         ),
         *meta.objection_form(account, objection),
     ]
 
 
 FLOW = Flow(
+    id="facebook-ai-objection",
     platform="facebook",
     title="Facebook: object to the use of your information for AI at Meta",
     hosts=("www.facebook.com",),
+    wording=META,
     build=build,
 )

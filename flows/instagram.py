@@ -1,56 +1,56 @@
-"""Instagram: log in, open the Privacy Policy's "right to object" box (Settings and privacy > About > Privacy policy),
-or the Privacy Center's AI at Meta page, and file the objection form on help.instagram.com."""
+"""Instagram: from the home page, log in (or find the saved session signed in), then the Privacy Policy's "right to
+object" box, or the Privacy Center (its AI at Meta page, or "Other policies and articles" since late 2025), or the
+generative AI article itself; then file the form on help.instagram.com."""
 
 from __future__ import annotations
 
 from automation.config import Account
-from automation.steps import Branch, Case, Click, Goto, Step, role, text
+from automation.steps import Branch, Case, Click, Goto, Step, button, link, text
 from flows import meta_common as meta
 from flows.base import Flow
+from flows.wording import META
 
 HOME = "https://www.instagram.com"
-PRIVACY_POLICY = "https://privacycenter.instagram.com/policy/"
-PRIVACY_CENTER = "https://privacycenter.instagram.com/"
+PRIVACY_CENTER = "https://privacycenter.instagram.com"
 SIGNED_IN = r"^https://www\.instagram\.com/(?!accounts/login|accounts/onetap|challenge)"
-POLICY_BOX_LINK = role("link", r"right to object")
-AI_TOPIC_LINK = role("link", r"^\s*(generative )?ai at meta\s*$")
-OBJECT_LINK = role("link", r"^\s*object\s*$")
 
-SAVE_LOGIN_INFO = meta.Interstitial(
-    purpose="save your login info",
-    shows=text(r"save your login info"),
-    answer=role("button", r"^\s*not now\s*$"),
-)
-NOTIFICATIONS = meta.Interstitial(
-    purpose="turn on notifications",
-    shows=text(r"turn on notifications"),
-    answer=role("button", r"^\s*not now\s*$"),
-)
+SAVE_LOGIN_INFO = meta.Interstitial(purpose="save your login info", shows=text("save_login_info"),
+                                    answer=button("not_now"))
+NOTIFICATIONS = meta.Interstitial(purpose="turn on notifications", shows=text("notifications_prompt"),
+                                  answer=button("not_now"))
 
 
 def build(account: Account, objection: str) -> list[Step]:
     return [
-        Goto(url=f"{HOME}/accounts/login/"),
-        *meta.login(account, login_field=r"username|email|phone", signed_in=SIGNED_IN,
-                    interstitials=[SAVE_LOGIN_INFO, NOTIFICATIONS]),
-        Goto(url=PRIVACY_POLICY),
+        Goto(url=f"{HOME}/"),
+        *meta.login(account, signed_in_address=SIGNED_IN, interstitials=[SAVE_LOGIN_INFO, NOTIFICATIONS]),
+        Goto(url=f"{PRIVACY_CENTER}/policy/"),
         Branch(
             purpose="the Privacy Policy's box on the right to object",
             timeout=15,
             cases=[
-                Case(when=[POLICY_BOX_LINK], steps=[Click(target=POLICY_BOX_LINK)]),
-                meta.checkpoint(account, then=[Goto(url=PRIVACY_POLICY), Click(target=POLICY_BOX_LINK)]),
+                Case(when=[link("policy_object_box")], steps=[Click(target=link("policy_object_box"))]),
+                meta.checkpoint(account, then=[Goto(url=f"{PRIVACY_CENTER}/policy/"),
+                                               Click(target=link("policy_object_box"))]),
             ],
-            # The Privacy Center's page on AI at Meta links the same form from its word "object".
-            otherwise=[Goto(url=PRIVACY_CENTER), Click(target=AI_TOPIC_LINK), Click(target=OBJECT_LINK)],
+            otherwise=[
+                Goto(url=f"{PRIVACY_CENTER}/"),
+                Branch(purpose="the Privacy Center: a way to the objection form", timeout=15, cases=[
+                    Case(when=[link("ai_topic_link")], steps=[Click(target=link("ai_topic_link")),
+                                                              Click(target=link("object_link"))]),
+                    Case(when=[link("other_policies_link")], steps=meta.other_policies_to_form()),
+                ], otherwise=[Goto(url=f"{PRIVACY_CENTER}/privacy/genai/"), *meta.article_to_form()]),
+            ],
         ),
         *meta.objection_form(account, objection),
     ]
 
 
 FLOW = Flow(
+    id="instagram-ai-objection",
     platform="instagram",
     title="Instagram: object to the use of your information for AI at Meta",
     hosts=("www.instagram.com", "privacycenter.instagram.com", "help.instagram.com"),
+    wording=META,
     build=build,
 )

@@ -1,7 +1,9 @@
-"""Steps every Meta flow shares: the cookie dialog, login, two-factor, checkpoints, and the objection form's states.
+"""Steps every Meta flow shares: the cookie dialog, login, two-factor, checkpoints, the ways to the objection form and
+the form's states.
 
-Patterns match the stable part of Meta's wording (see shared/meta-flows.md), case-insensitively; an apostrophe may be
-straight or curly. Nothing here knows a CSS class or a generated id.
+Every word these steps look for is a key of the wording tables in flows/wording/ (one per language); nothing here
+holds a phrase, a CSS class or a generated id. "Signed in" is judged by what the page shows: the account menu and no
+login form, or, once the page has settled, an address past the login with no login form on it.
 """
 
 from __future__ import annotations
@@ -9,55 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from automation.config import Account
-from automation.steps import (Branch, Capture, Case, Check, Click, EmailCode, ExpectGone, Fill, KeepValue, Outcome,
-                              HandOff, Record, Screenshot, Select, Step, Submit, Target, TypeSecret, label, role, text,
-                              url)
+from automation.steps import (Branch, Capture, Case, Check, Click, EmailCode, ExpectGone, Fill, FillForm, FormField,
+                              HandOff, Outcome, Record, Screenshot, Step, Submit, Target, TypeSecret, button, field,
+                              label, link, role, text, url)
 
-A = "['’]"  # straight or curly apostrophe
-
-COOKIE_DECLINE = role("button", r"decline optional cookies|only allow essential cookies")
-WRONG_PASSWORD = text(
-    rf"password (that )?you{A}ve entered is incorrect|your password was incorrect|incorrect password|wrong password"
-)
-UNKNOWN_LOGIN = text(r"isn.t connected to an account|couldn.t find your account|doesn.t belong to an account")
-CHECKPOINT_TEXT = text(
-    rf"confirm your identity|help us confirm it{A}s you|confirm that you{A}re human|account has been locked"
-    r"|suspect automated behaviou?r|was this you\?"
-)
-CHECKPOINT_URL = url(r"^https?://[^/]+/(checkpoint|challenge)/")
-TWO_FACTOR_ELSEWHERE = text(r"check your notifications on another device")
-TWO_FACTOR_PAGE = text(r"go to your authentication app|enter the 6.digit code|security code")
-TWO_FACTOR_REFUSED = text(
-    rf"code (doesn{A}t|does not|didn{A}t|did not) work|(isn{A}t|is not|wasn{A}t|was not) (right|correct|valid)"
-    r"|incorrect (code|security code)|wrong code|please check the (security )?code"
-)
-
-REGION = text(r"only available (to|for) people in certain (regions|countries)|not available in your (region|country)")
-ALREADY_OBJECTED = text(
-    rf"you{A}ve already objected|you have already objected|already (submitted|made|sent) (an|this|your) "
-    r"(objection|request)|your objection (is|has been) (already )?(honou?red|in place)"
-)
-# Only wording that appears after sending: a form's own intro may say "it will be applied going forward".
-COVERED_BY_LINKED = text(
-    r"already (been )?submitted (from|by|for) (a|your) linked account|covered by (a|your) linked account"
-    r"|linked account.{0,60}already (objected|submitted)"
-)
-CONFIRMED = text(
-    rf"we{A}ve received your (objection|request)|we have received your (objection|request)"
-    r"|(your|the|this) (request|objection) will be applied going forward"
-    r"|your (objection|request) (has been|was) (sent|submitted|received)"
-)
-FORM_2025_QUESTION = text(r"is your request about ai at meta")
-COUNTRY_FIELD = label(r"country")
-EMAIL_FIELD = label(r"e-?mail")
-REASON_2024 = label(r"impacts? you|affects? you|how (this|the) processing")
-REASON_2025 = label(r"tell us more|more about your request|reason|details")
-CODE_FIELD = label(r"code")
-CODE_REFUSED = text(r"code you entered is (incorrect|wrong|not valid)|code (has )?expired|incorrect code|invalid code")
-SEND = role("button", r"^\s*send\s*$")
-CONFIRM_CODE = role("button", r"^\s*(confirm|continue|submit|verify)\s*$")
-NEW_CODE = role("button", r"send (a )?new code|resend|get a new code")
-TOO_SHORT = text(r"provide more information|too short|at least \d+ characters|please tell us more")
+COOKIE_DECLINE = button("cookie_decline")
+PASSWORD = field("password")
+CHECKPOINT_URL = url(r"^https?://[^/]+/(checkpoint|challenge)/", "a security check's address (/checkpoint/, /challenge/)")
+CHECKPOINT_TEXT = text("checkpoint")
+SEND = button("send_button", fallback="submit")
+SEND_SHOWN = button("send_button")
+CODE_FIELD = label("code_field")
+CONFIRM_CODE = button("code_confirm", fallback="submit")
 
 
 def checkpoint(account: Account, then: list[Step] | None = None) -> Case:
@@ -78,62 +43,70 @@ class Interstitial:
     answer: Target
 
 
-def login(account: Account, *, login_field: str, signed_in: str, interstitials: list[Interstitial]) -> list[Step]:
-    """Cookie dialog, login form, then each step Meta may or may not ask for, in order; ends logged in or stops.
+def signed_in(address: str, then: list[Step] | None = None) -> list[Case]:
+    """What a signed-in page shows: the account menu and no login form; or, once settled, an address past the login
+    (`address`, a pattern) with no login form. Meta may show the signed-in page at the login address itself."""
+    steps = then or []
+    return [
+        Case(when=[link("account_menu"), button("account_menu")], unless=[PASSWORD], steps=steps),
+        Case(when=[url(address, "an address past the login")], unless=[PASSWORD, COOKIE_DECLINE], settled=True,
+             steps=steps),
+    ]
 
-    `login_field` is the login field's label pattern; `signed_in` matches the address of any page past the login.
-    """
-    past_login = Case(when=[url(signed_in)], steps=[])
+
+def login(account: Account, *, signed_in_address: str, interstitials: list[Interstitial]) -> list[Step]:
+    """From the site's home page: a saved session that is still signed in goes straight on; otherwise the cookie
+    dialog, the login form, then each step Meta may or may not ask for, in order. Ends signed in, or stops."""
+    past_login = signed_in(signed_in_address)
     later_pages = [Case(when=[item.shows], steps=[]) for item in interstitials]
     log_in: list[Step] = [
         Record(key="logged_in_with", value="password"),
         Click(target=COOKIE_DECLINE, optional=True, wait=3),
-        Fill(target=label(login_field), value=account.login),
-        TypeSecret(target=label(r"^\s*password"), secret="password"),
-        Click(target=role("button", r"^\s*log\s?in\s*$")),
+        Fill(target=label("login_field", fallback="login"), value=account.login),
+        TypeSecret(target=label("password_field", fallback="password"), secret="password"),
+        Click(target=button("login_button", fallback="submit")),
         Branch(purpose="after Log in", cases=[
-            Case(when=[WRONG_PASSWORD], steps=[Outcome(
-                status="failed",
-                reason="Meta says the password is wrong; store the right one with "
+            Case(when=[text("wrong_password")], steps=[Outcome(
+                status="failed", reason="Meta says the password is wrong; store the right one with "
                 f"`submit-objections credentials set {account.name}`",
             )]),
-            Case(when=[UNKNOWN_LOGIN], steps=[Outcome(
+            Case(when=[text("unknown_login")], steps=[Outcome(
                 status="failed", reason="Meta knows no account with this login; check 'login' in the accounts file",
             )]),
             checkpoint(account),
-            Case(when=[TWO_FACTOR_ELSEWHERE], steps=[
-                Click(target=text(r"^\s*try another way\s*$")),
-                Click(target=text(r"^\s*authentication app\s*$")),
-                Click(target=role("button", r"^\s*continue\s*$")),
+            Case(when=[text("two_factor_elsewhere")], steps=[
+                Click(target=text("try_another_way")),
+                Click(target=text("authentication_app")),
+                Click(target=button("continue_button", fallback="submit")),
             ]),
-            Case(when=[TWO_FACTOR_PAGE], steps=[]), *later_pages, past_login,
+            Case(when=[text("two_factor_page")], steps=[]), *later_pages, *past_login,
         ]),
         Branch(purpose="two-factor, when asked", cases=[
-            Case(when=[TWO_FACTOR_PAGE], steps=_two_factor(account, [checkpoint(account), *later_pages, past_login])),
-            checkpoint(account), *later_pages, past_login,
+            Case(when=[text("two_factor_page")],
+                 steps=_two_factor(account, [checkpoint(account), *later_pages, *past_login])),
+            checkpoint(account), *later_pages, *past_login,
         ]),
     ]
     for index, item in enumerate(interstitials):
         still_later = later_pages[index + 1:]
         log_in.append(Branch(purpose=f"{item.purpose}, when asked", cases=[
-            Case(when=[item.shows], steps=[Click(target=item.answer)]), checkpoint(account), *still_later, past_login,
+            Case(when=[item.shows], steps=[Click(target=item.answer)]), checkpoint(account), *still_later, *past_login,
         ]))
-    # A saved session makes the login page send us straight on; only a missing or stale one shows the form.
     return [
-        Branch(purpose="the login page, unless a saved session is still signed in", cases=[
-            Case(when=[label(login_field), COOKIE_DECLINE], steps=log_in),
+        Branch(purpose="the home page: signed in by a saved session, or the login form", cases=[
+            Case(when=[PASSWORD, COOKIE_DECLINE], steps=log_in),
             checkpoint(account),
-            Case(when=[url(signed_in)], steps=[Record(key="logged_in_with", value="saved session")]),
+            *signed_in(signed_in_address, [Record(key="logged_in_with", value="saved session")]),
         ]),
-        Branch(purpose="signed in", cases=[checkpoint(account), past_login]),
+        Branch(purpose="signed in", cases=[checkpoint(account), *past_login]),
         Record(key="signed_in", value="yes"),
     ]
 
 
 def _two_factor(account: Account, passed: list[Case]) -> list[Step]:
     """Type a TOTP code; if Meta refuses it (a code at the edge of its window), wait for the next one, once."""
-    code_field = label(r"code")
-    submit = role("button", r"^\s*(continue|confirm|submit)\s*$")
+    code_field = label("two_factor_field", fallback="code")
+    submit = button("continue_button", fallback="submit")
     refused_twice = Outcome(
         status="failed",
         reason="Meta refused two 2FA codes in a row; check the TOTP secret with "
@@ -143,11 +116,11 @@ def _two_factor(account: Account, passed: list[Case]) -> list[Step]:
         TypeSecret(target=code_field, secret="totp"),
         Click(target=submit),
         Branch(purpose="after the 2FA code", cases=[
-            Case(when=[TWO_FACTOR_REFUSED], steps=[
+            Case(when=[text("two_factor_refused")], steps=[
                 TypeSecret(target=code_field, secret="totp", fresh=True),
                 Click(target=submit),
                 Branch(purpose="after a second 2FA code", cases=[
-                    Case(when=[TWO_FACTOR_REFUSED], steps=[refused_twice]), *passed,
+                    Case(when=[text("two_factor_refused")], steps=[refused_twice]), *passed,
                 ]),
             ]),
             *passed,
@@ -155,48 +128,75 @@ def _two_factor(account: Account, passed: list[Case]) -> list[Step]:
     ]
 
 
-def confirmed(wait: float) -> list[Step]:
-    return [
-        ExpectGone(target=SEND, timeout=wait / 3, reason="the form is still on the page after Send, so Meta may not have taken it; "
-                   "nothing is counted as filed: look at the final screenshot and run again"),
-        Capture(target=CONFIRMED, record_as="confirmation_text"),
-        Screenshot(name="confirmation", keep_page=True),
-        Outcome(status="confirmed", reason="Meta confirmed the objection on screen"),
-    ]
+# -- the ways to the form ------------------------------------------------------------------------------------------
+
+
+def article_to_form() -> list[Step]:
+    """On "How Meta uses information for generative AI models and features": "Your right to object", then "Learn
+    more and object here". The section may be open already, or a button that opens it."""
+    object_here = link("object_here_link")
+    return [Branch(purpose="the article's section \"Your right to object\"", cases=[
+        Case(when=[object_here], steps=[Click(target=object_here)]),
+        Case(when=[button("right_to_object_section")], steps=[
+            Click(target=button("right_to_object_section")), Click(target=object_here)]),
+        Case(when=[link("right_to_object_section")], steps=[
+            Click(target=link("right_to_object_section")), Click(target=object_here)]),
+    ])]
+
+
+def other_policies_to_form() -> list[Step]:
+    """Meta's way since late 2025: Privacy Centre > Other policies and articles > the generative AI article."""
+    return [Click(target=link("other_policies_link")), Click(target=link("genai_article_link")), *article_to_form()]
+
+
+# -- the objection form ----------------------------------------------------------------------------------------------
+
+COUNTRY_OR_REASON = [label("country_field"), label("reason_field"), field("textarea")]
 
 
 def objection_form(account: Account, objection: str, *, wait: float = 30) -> list[Step]:
-    """From the page the 'object' link opened: recognise the state or the form variant, fill it, send it.
+    """From the page the way to the form opened: recognise the state, a product chooser or the form, fill, send.
 
-    `wait` is how long each page may take to show what the flow looks for. When Meta puts a security check in the
-    way and the owner passes it, Meta returns to the form, and the flow looks at the page again.
+    A security check or the chooser may come first; the flow then looks at the page again (once more at most).
     """
-    another_check = Outcome(status="needs_owner", reason="Meta asked for a second security check; run again later")
-    look_again = _form_branch(account, objection, wait, checkpoint(account, then=[another_check]))
-    return [_form_branch(account, objection, wait, checkpoint(account, then=[look_again]))]
+    return [_form_branch(account, objection, wait, look_again=True)]
 
 
-def _form_branch(account: Account, objection: str, wait: float, security_check: Case) -> Branch:
+def _form_branch(account: Account, objection: str, wait: float, look_again: bool) -> Branch:
+    again = [_form_branch(account, objection, wait, look_again=False)] if look_again else [Outcome(
+        status="needs_owner", reason="Meta asked for a second security check; run again later")]
+    chooser: list[Case] = [Case(when=[text("chooser_ai_objection"), text("product_chooser")], steps=[
+        Record(key="product_chooser", value="I want to object to the use of my information for Meta AI"),
+        Click(target=text("chooser_ai_objection")),
+        Click(target=button("continue_button"), optional=True, wait=3),
+        *again,
+    ])] if look_again else []
     return Branch(
         purpose="the objection form",
         timeout=wait,
         cases=[
-            Case(when=[REGION], steps=[Outcome(
+            Case(when=[text("region_refused")], steps=[Outcome(
                 status="not_eligible",
                 reason="Meta says the objection form is only available in certain regions (EU/EEA, UK, Switzerland "
                 "and a few more), and this account's region is not one of them",
             )]),
-            security_check,
-            Case(when=[FORM_2025_QUESTION], steps=_form_2025(account, objection, wait)),
-            Case(when=[COUNTRY_FIELD], steps=_form_2024(account, objection, wait)),
-            Case(when=[COVERED_BY_LINKED], steps=[
-                Capture(target=COVERED_BY_LINKED, record_as="already_objected_text"),
+            checkpoint(account, then=again),
+            Case(when=[text("form_2025_question")], steps=[
+                Record(key="form_variant", value="2025"),
+                Check(target=role("radio", "yes_answer"), record_as="about_ai_at_meta", record_value="Yes"),
+                *fill_and_send(account, objection, wait),
+            ]),
+            Case(when=COUNTRY_OR_REASON, steps=[Record(key="form_variant", value="2024"),
+                                                *fill_and_send(account, objection, wait)]),
+            *chooser,
+            Case(when=[text("covered_by_linked")], steps=[
+                Capture(target=text("covered_by_linked"), record_as="already_objected_text"),
                 Screenshot(name="already-objected"),
                 Outcome(status="already_objected", reason="Meta says an objection from a linked account in Accounts "
                         "Center already covers this account: nothing more to do"),
             ]),
-            Case(when=[ALREADY_OBJECTED], steps=[
-                Capture(target=ALREADY_OBJECTED, record_as="already_objected_text"),
+            Case(when=[text("already_objected")], steps=[
+                Capture(target=text("already_objected"), record_as="already_objected_text"),
                 Screenshot(name="already-objected"),
                 Outcome(status="already_objected", reason="Meta says this account has already objected"),
             ]),
@@ -204,47 +204,72 @@ def _form_branch(account: Account, objection: str, wait: float, security_check: 
     )
 
 
-def _form_2024(account: Account, objection: str, wait: float) -> list[Step]:
-    confirmed_case = Case(when=[CONFIRMED], steps=confirmed(wait))
+def fill_and_send(account: Account, objection: str, wait: float) -> list[Step]:
+    return [
+        FillForm(
+            purpose="the objection form",
+            fields=[
+                FormField(name="country", label="country_field", structure="select", value=account.country,
+                          country=True, needed=False),
+                FormField(name="email", label="email_field", structure="email", value=account.email),
+                FormField(name="reason", label="reason_field", structure="textarea", value=objection),
+            ],
+            known=["additional_info_field", "form_2025_question"],
+            required_marker="required_marker",
+            optional_marker="optional_marker",
+        ),
+        Screenshot(name="filled-form"),
+        Submit(target=SEND),
+        _after_send(wait),
+    ]
+
+
+def confirmed(wait: float) -> list[Step]:
+    return [
+        ExpectGone(target=SEND_SHOWN, timeout=wait / 3, reason="the form is still on the page after Send, so Meta may "
+                   "not have taken it; nothing is counted as filed: look at the final screenshot and run again"),
+        Capture(target=text("confirmation"), record_as="confirmation_text"),
+        Screenshot(name="confirmation", keep_page=True),
+        Outcome(status="confirmed", reason="Meta confirmed the objection on screen"),
+    ]
+
+
+def taken_but_unrecognised(wait: float) -> list[Step]:
+    """Send was clicked and the form is gone, but Meta's message matches no table: neither confirmed nor failed."""
+    return [
+        ExpectGone(target=SEND_SHOWN, timeout=wait / 3, reason="the form is still on the page after Send, and Meta's "
+                   "message matches nothing the tool knows; nothing is counted as filed: look at the final screenshot"),
+        Capture(record_as="page_said"),
+        Screenshot(name="after-send", keep_page=True),
+        Outcome(status="submitted", reason="Meta took the form (it is gone after Send) but its answer is worded in a "
+                "way the tool does not know; what the page said is in the receipt, and Meta's email or the next run "
+                "settles it"),
+    ]
+
+
+def _after_send(wait: float) -> Branch:
+    confirmed_case = Case(when=[text("confirmation")], steps=confirmed(wait))
     code_not_taken = Outcome(status="failed", reason="Meta did not accept the emailed code twice; run again later")
-    return [
-        Record(key="form_variant", value="2024"),
-        Select(target=COUNTRY_FIELD, choices=account.country_names, record_as="country"),
-        KeepValue(target=EMAIL_FIELD, value=account.email, record_as="email"),
-        Fill(target=REASON_2024, value=objection, record_as="reason"),
-        Screenshot(name="filled-form"),
-        Submit(target=SEND),
-        Branch(purpose="after Send", timeout=wait, cases=[
-            Case(when=[TOO_SHORT], steps=[Outcome(
-                status="failed", reason="Meta rejected the objection text as too short; write a longer template",
-            )]),
-            Case(when=[CODE_FIELD], steps=[
-                EmailCode(target=CODE_FIELD),
-                Click(target=CONFIRM_CODE),
-                Branch(purpose="after the emailed code", timeout=wait, cases=[
-                    confirmed_case,
-                    Case(when=[CODE_REFUSED], steps=[
-                        Click(target=NEW_CODE, optional=True, wait=2),
-                        EmailCode(target=CODE_FIELD),
-                        Click(target=CONFIRM_CODE),
-                        Branch(purpose="after a new emailed code", timeout=wait, cases=[
-                            confirmed_case, Case(when=[CODE_REFUSED], steps=[code_not_taken]),
-                        ]),
-                    ]),
-                ]),
-            ]),
-            confirmed_case,
+    return Branch(purpose="after Send", timeout=wait, patience=4, otherwise=taken_but_unrecognised(wait), cases=[
+        Case(when=[text("too_short")], steps=[Outcome(
+            status="failed", reason="Meta rejected the objection text as too short; write a longer template",
+        )]),
+        Case(when=[CODE_FIELD], unless=[SEND_SHOWN], steps=[
+            EmailCode(target=label("code_field", fallback="code")),
+            Click(target=CONFIRM_CODE),
+            Branch(purpose="after the emailed code", timeout=wait, patience=4, otherwise=taken_but_unrecognised(wait),
+                   cases=[
+                       confirmed_case,
+                       Case(when=[text("code_refused")], steps=[
+                           Click(target=button("new_code"), optional=True, wait=2),
+                           EmailCode(target=label("code_field", fallback="code")),
+                           Click(target=CONFIRM_CODE),
+                           Branch(purpose="after a new emailed code", timeout=wait, patience=4,
+                                  otherwise=taken_but_unrecognised(wait), cases=[
+                                      confirmed_case, Case(when=[text("code_refused")], steps=[code_not_taken]),
+                                  ]),
+                       ]),
+                   ]),
         ]),
-    ]
-
-
-def _form_2025(account: Account, objection: str, wait: float) -> list[Step]:
-    return [
-        Record(key="form_variant", value="2025"),
-        Check(target=role("radio", r"^\s*yes\s*$"), record_as="about_ai_at_meta", record_value="Yes"),
-        KeepValue(target=EMAIL_FIELD, value=account.email, record_as="email"),
-        Fill(target=REASON_2025, value=objection, record_as="reason"),
-        Screenshot(name="filled-form"),
-        Submit(target=SEND),
-        Branch(purpose="after Send", timeout=wait, cases=[Case(when=[CONFIRMED], steps=confirmed(wait))]),
-    ]
+        confirmed_case,
+    ])

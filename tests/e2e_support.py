@@ -22,6 +22,7 @@ class Person:
     already_objected: bool = False
     checkpoint: str = ""
     platform: str = "facebook"
+    language: str = "en"  # what the mock shows after login, and the accounts file's `language` (None: left out)
     store_password: bool = True
     stored_password: str | None = None  # what the tool's keyring holds, when it differs from the real password
     maildir: bool = True
@@ -49,6 +50,7 @@ class Person:
             f"already_objected = {str(self.already_objected).lower()}",
             f'checkpoint = "{self.checkpoint}"',
             f'service = "{self.platform}"',
+            f'language = "{self.language or "en"}"',
         ]
         if self.platform == "facebook":
             lines.append(f'twofa_route = "{self.twofa_route}"')
@@ -68,6 +70,8 @@ class Person:
             f'country = "{self.region}"',
             f'full_name = "{self.name.title()} Example"',
         ]
+        if self.language:
+            lines.append(f'language = "{self.language}"')
         if self.maildir:
             lines.append(f'maildir = "{mock_state / "mail" / self.login}"')
         lines += [f'{key} = "{value}"' for key, value in self.extra.items()]

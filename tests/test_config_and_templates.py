@@ -10,6 +10,7 @@ import pytest
 from automation.config import load_accounts
 from automation.errors import ConfigError
 from automation.templates import MINIMUM_LENGTH, render_objection
+from flows.wording import expected_language, languages, objection_text
 
 GOOD = """\
 [defaults]
@@ -77,10 +78,36 @@ def test_an_unknown_account_name_lists_the_known_ones(tmp_path):
 
 def test_the_default_objection_cites_article_21_and_fills_every_placeholder(tmp_path):
     anna = load_accounts(write(tmp_path, GOOD)).accounts[0]
-    text = render_objection(anna, today=dt.date(2026, 11, 23))
+    text = render_objection(anna, objection_text("en"), "en", today=dt.date(2026, 11, 23))
     assert "Article 21(1)" in text and "AI at Meta" in text
     assert "anna@example.org" in text and "Germany" in text and "Anna Example, 2026-11-23" in text
     assert "{" not in text and len(text) >= MINIMUM_LENGTH
+
+
+@pytest.mark.parametrize("language, article, country", [
+    ("de", "Art. 21 Abs. 1", "Deutschland"), ("fr", "article 21", "Allemagne"), ("it", "21", "Germania"),
+    ("es", "21", "Alemania"), ("nl", "21", "Duitsland"), ("pl", "21", "Niemcy"),
+])
+def test_the_built_in_objection_is_written_in_the_accounts_language_with_the_country_named_in_it(
+        tmp_path, language, article, country):
+    anna = load_accounts(write(tmp_path, GOOD)).accounts[0]
+    text = render_objection(anna, objection_text(language), language, today=dt.date(2026, 11, 23))
+    assert article in text and country in text and "Anna Example" in text and "anna@example.org" in text
+    assert "Article 21(1)" not in text and "{" not in text
+
+
+def test_an_accounts_language_defaults_to_its_countrys_and_a_language_without_tables_is_refused(tmp_path):
+    assert expected_language(None, "AT") == "de" and expected_language(None, "BE") == "nl"
+    assert expected_language(None, "SE") == "en", "no Swedish tables yet: English"
+    assert expected_language("fr", "DE") == "fr"
+    path = write(tmp_path, GOOD.replace('country = "DE"', 'country = "DE"\nlanguage = "sv"', 1))
+    with pytest.raises(ConfigError, match=r"accounts.toml:\d+: account 'anna-facebook': field 'language' 'sv' has no "
+                       "wording tables yet") as error:
+        load_accounts(path, languages=languages())
+    assert "de, en, es, fr, it, nl, pl" in str(error.value)
+    path = write(tmp_path, GOOD.replace('country = "DE"', 'country = "DE"\nlanguage = "german"', 1))
+    with pytest.raises(ConfigError, match="is not an ISO 639-1 language code"):
+        load_accounts(path, languages=languages())
 
 
 def test_a_template_with_an_unknown_placeholder_is_refused_before_anything_runs(tmp_path):
@@ -88,14 +115,14 @@ def test_a_template_with_an_unknown_placeholder_is_refused_before_anything_runs(
     path = write(tmp_path, GOOD.replace('maildir = "mail/anna"', 'template = "mine.txt"'))
     anna = load_accounts(path).accounts[0]
     with pytest.raises(ConfigError, match=r"uses unknown placeholder\(s\) \{nmae\}") as error:
-        render_objection(anna)
+        render_objection(anna, "", "en")
     assert "{name}" in str(error.value)
 
 
 def test_a_user_template_is_used_and_a_too_short_one_refused(tmp_path):
     (tmp_path / "mine.txt").write_text("I, {name}, object to AI training on my data from {country}. " * 4)
     anna = load_accounts(write(tmp_path, GOOD.replace('maildir = "mail/anna"', 'template = "mine.txt"'))).accounts[0]
-    assert render_objection(anna).startswith("I, Anna Example, object to AI training on my data from Germany.")
+    assert render_objection(anna, "", "en").startswith("I, Anna Example, object to AI training on my data from Germany.")
     (tmp_path / "mine.txt").write_text("No AI please, {name}.")
     with pytest.raises(ConfigError, match="characters long"):
-        render_objection(anna)
+        render_objection(anna, "", "en")

@@ -121,16 +121,22 @@ def test_dry_run_starts_no_browser_sends_nothing_and_prints_the_steps_it_would_r
     out = done.stdout
     assert "Meta password: stored" in out and "2FA (TOTP) secret: stored" in out
     assert anna.password not in out and "JBSW" not in out
-    assert "open https://www.facebook.com/login/" in out and "SEND: click button" in out
+    assert "open https://www.facebook.com/" in out and 'SEND: click the "Send" button' in out
+    assert "Language expected: English (en)" in out
     assert "| I object, under Article 21(1)" in out
+    # What a person reads is words, not regular expressions.
+    assert not any(token in out for token in ("^\\s", "\\s*", "(?", "|(", ".{0,"))
     # The printed steps are the very list the run executes.
     from automation.config import load_accounts
     from automation.steps import plan_lines
     from automation.templates import render_objection
     from flows import flow_for
+    from flows.wording import objection_text
 
     account = load_accounts(run.config).accounts[0]
-    for line in plan_lines(flow_for("facebook").steps(account, render_objection(account)), indent="    "):
+    flow = flow_for("facebook")
+    steps = flow.steps(account, render_objection(account, objection_text("en"), "en"))
+    for line in plan_lines(steps, lambda key: flow.wording.say(key, "en"), indent="    "):
         assert line in out
 
 

@@ -1,4 +1,7 @@
-"""Each step type on a tiny local page: what it finds, what it records, where it stops."""
+"""Each step type on a tiny local page: what it finds, what it records, where it stops.
+
+The pages and the wording here are a toy site's, not Meta's: the engine is tested on its own.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,27 @@ import pytest
 
 from automation.archive import EvidenceFolder
 from automation.runner import Job, Runner
-from automation.steps import (Branch, Case, Check, Click, EmailCode, Fill, KeepValue, Outcome, Screenshot, Select,
-                              Submit, TypeSecret, label, role, text, url)
+from automation.steps import (Branch, Case, Check, Click, EmailCode, Fill, FillForm, FormField, Outcome, Screenshot,
+                              Submit, TypeSecret, button, field, label, role, text, url)
+from automation.wording import Phrasings, Wording
 
 CLASSES = lambda: f'class="x{secrets.token_hex(3)}"'  # noqa: E731 - generated class names, as on Meta's pages
+
+TOY = Wording(
+    tables={
+        "en": {"decline": Phrasings(("Decline optional cookies",)), "log_in": Phrasings(("Log in",)),
+               "send": Phrasings(("Send",)), "country": Phrasings(("Country",)), "email": Phrasings(("Email",)),
+               "reason": Phrasings(("Reason",)), "extra": Phrasings(("Anything else",)),
+               "password": Phrasings(("Password",)), "code": Phrasings(("Code",)),
+               "region": Phrasings(("only available in certain regions",)), "yes": Phrasings(("Yes",)),
+               "required": Phrasings(("(Required)",)), "optional": Phrasings(("(Optional)",)),
+               "done": Phrasings(("Thanks, we got it",))},
+        "de": {"send": Phrasings(("Senden",)), "country": Phrasings(("Land",)), "email": Phrasings(("E-Mail",)),
+               "reason": Phrasings(("Begründung",)), "region": Phrasings(("nur in bestimmten Regionen",)),
+               "yes": Phrasings(("Ja",))},
+    },
+    modes={"decline": "whole", "log_in": "whole", "send": "whole", "yes": "whole"},
+)
 
 
 class FakeSecrets:
@@ -28,13 +48,15 @@ class FakeSecrets:
         return self.values.get(kind)
 
 
-def make_runner(page, tmp_path, secrets_=None, rehearse=False, code=None):
+def make_runner(page, tmp_path, secrets_=None, rehearse=False, code=None, language="en"):
     job = Job(
         account_name="anna",
         secrets=secrets_ or FakeSecrets(),
         email_code=lambda since, pause: code,
         ask_owner=lambda prompt: None,
         evidence=EvidenceFolder(tmp_path / "archive", "anna", dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)),
+        wording=TOY,
+        language=language,
         rehearse=rehearse,
     )
     return Runner(page, job)
@@ -49,52 +71,158 @@ def test_click_finds_a_div_button_by_role_and_an_optional_click_moves_on(page, t
         Log in</div>""")
     runner = make_runner(page, tmp_path)
     runner.execute([
-        Click(target=role("button", r"decline optional cookies"), optional=True, wait=0.3),
-        Click(target=role("button", r"^\s*log\s?in\s*$")),
+        Click(target=button("decline"), optional=True, wait=0.3),
+        Click(target=button("log_in")),
     ])
     assert clicked(page) == ["login"]
 
 
-def test_select_takes_the_name_the_form_uses_and_records_it(page, tmp_path):
-    page.set_content(f"""<label for="c9">Country of residence</label><select id="c9" {CLASSES()}>
-        <option value="">Select a country</option><option>Czech Republic</option><option>Germany</option></select>""")
+def form(*fields: FormField) -> FillForm:
+    return FillForm(purpose="the toy form", fields=list(fields), known=["extra"], required_marker="required",
+                    optional_marker="optional")
+
+
+COUNTRY = FormField(name="country", label="country", structure="select", value="CZ", country=True, needed=False)
+EMAIL = FormField(name="email", label="email", structure="email", value="mine@example.org")
+REASON = FormField(name="reason", label="reason", structure="textarea", value="my objection")
+
+
+def test_a_form_is_filled_by_label_in_the_page_language_with_the_country_named_in_it(page, tmp_path):
+    page.set_content(f"""<html lang="de-DE"><body>
+        <label for="c9">Land des Wohnsitzes</label><select id="c9" {CLASSES()}><option value="">Auswählen</option>
+        <option value="FR">Frankreich</option><option value="CZ">Tschechien</option></select>
+        <label for="e1">E-Mail-Adresse</label><input id="e1" type="email" value="meta@example.org">
+        <label for="r1">Begründung (Erforderlich)</label><textarea id="r1" required></textarea></body></html>""")
+    runner = make_runner(page, tmp_path, language="de")
+    result = runner.run([form(COUNTRY, EMAIL, REASON), Outcome(status="confirmed", reason="filled")])
+    assert result.status == "confirmed", result.reason
+    assert page.locator("select").input_value() == "CZ"
+    # The accounts file's email replaces what the form was pre-filled with.
+    assert page.locator("input").input_value() == "mine@example.org"
+    assert page.locator("textarea").input_value() == "my objection"
+    assert runner.fields == {"country": "Tschechien", "email": "mine@example.org", "reason": "my objection"}
+    found = json.loads(result.notes["fields_found_by"])
+    assert found["country"] == 'by its label "Land des Wohnsitzes" (de)' and "(de)" in found["reason"]
+    assert result.notes["page_language"] == "de"
+
+
+def test_a_label_in_another_language_than_the_page_still_finds_the_field(page, tmp_path):
+    page.set_content("""<html lang="fr"><body><label for="e">Email</label><input id="e" type="text">
+        <label for="r">Reason</label><textarea id="r"></textarea></body></html>""")
+    runner = make_runner(page, tmp_path, language="fr")
+    runner.execute([form(EMAIL, REASON)])
+    assert runner.found_by["email"] == 'by its label "Email" (en)'
+
+
+def test_fields_whose_labels_match_no_table_are_found_by_what_they_are(page, tmp_path):
+    page.set_content("""<label for="c">Where do you live?</label><select id="c"><option>Germany</option>
+        <option>Czechia</option></select><label for="e">How can we reach you?</label><input id="e" type="email">
+        <label for="r">In your own words</label><textarea id="r" required></textarea>""")
     runner = make_runner(page, tmp_path)
-    runner.execute([Select(target=label("country"), choices=["Czechia", "Czech Republic"], record_as="country")])
-    assert page.get_by_label("Country of residence").input_value() == "Czech Republic"
-    assert runner.fields == {"country": "Czech Republic"}
+    result = runner.run([form(COUNTRY, EMAIL, REASON), Outcome(status="confirmed", reason="filled")])
+    assert result.status == "confirmed", result.reason
+    assert runner.fields == {"country": "Czechia", "email": "mine@example.org", "reason": "my objection"}
+    assert runner.found_by == {"country": "as the form's only drop-down list (its label matched no wording table)",
+                               "email": "as the form's only e-mail field (its label matched no wording table)",
+                               "reason": "as the form's only text area (its label matched no wording table)"}
 
 
-def test_select_fails_clearly_when_the_country_is_not_offered(page, tmp_path):
-    page.set_content("""<label for="c">Country</label><select id="c"><option>France</option></select>""")
-    result = make_runner(page, tmp_path).run([Select(target=label("country"), choices=["Germany"])])
-    assert result.status == "failed" and "offers none of Germany" in result.reason
+def test_two_unlabelled_text_areas_are_never_guessed_between(page, tmp_path):
+    page.set_content("""<label for="e">Email</label><input id="e" type="email">
+        <label for="a">First thoughts</label><textarea id="a"></textarea>
+        <label for="b">Second thoughts</label><textarea id="b"></textarea>""")
+    result = make_runner(page, tmp_path).run([form(EMAIL, REASON)])
+    assert result.status == "form_changed"
+    assert "2 text areas is the reason, and the tool does not guess" in result.reason
+    assert page.locator("#a").input_value() == "" and page.locator("#b").input_value() == ""
+    assert page.locator("#e").input_value() == "", "nothing is filled when the form is not understood"
 
 
-def test_keep_value_keeps_what_meta_prefilled_and_fills_an_empty_field(page, tmp_path):
-    page.set_content("""<label for="a">Email address</label><input id="a" value="meta@example.org">
-        <label for="b">Backup email</label><input id="b" value="">""")
+def test_a_recognised_optional_box_is_left_out_of_the_structural_fallback(page, tmp_path):
+    page.set_content("""<label for="r">In your own words (Required)</label><textarea id="r"></textarea>
+        <label for="x">Anything else? (Optional)</label><textarea id="x"></textarea>
+        <label for="e">Email</label><input id="e" type="email">""")
     runner = make_runner(page, tmp_path)
-    runner.execute([
-        KeepValue(target=label("^email"), value="mine@example.org", record_as="email"),
-        KeepValue(target=label("backup"), value="mine@example.org", record_as="backup"),
-    ])
-    assert runner.fields == {"email": "meta@example.org", "backup": "mine@example.org"}
-    assert page.get_by_label("Backup email").input_value() == "mine@example.org"
+    runner.execute([form(EMAIL, REASON)])
+    assert page.locator("#r").input_value() == "my objection" and page.locator("#x").input_value() == ""
+
+
+def test_an_unknown_required_field_stops_before_anything_is_filled_and_leaves_a_snapshot(page, tmp_path):
+    page.set_content("""<html lang="en"><title>Objection</title><h1>Tell us</h1>
+        <label for="e">Email</label><input id="e" type="email" value="prefilled@example.org">
+        <label for="r">Reason</label><textarea id="r"></textarea>
+        <label for="d">Date of birth (Required)</label><input id="d" type="text">
+        <input type="checkbox" id="k" required><label for="k">I am the account holder</label>
+        <label for="p">Password</label><input id="p" type="password">
+        <button>Send</button></html>""")
+    runner = make_runner(page, tmp_path, secrets_=FakeSecrets(password="s3cret-Typed-9"))
+    runner.execute([TypeSecret(target=label("password"), secret="password")])
+    result = runner.run([form(EMAIL, REASON), Outcome(status="confirmed", reason="must not be reached")])
+    assert result.status == "form_changed"
+    assert 'a required text field "Date of birth (Required)"' in result.reason
+    assert 'a required checkbox "I am the account holder"' in result.reason
+    assert "page-snapshot.json" in result.reason
+    assert page.locator("textarea").input_value() == ""
+    snapshot = json.loads((runner.job.evidence.path / "page-snapshot.json").read_text())
+    assert snapshot["title"] == "Objection" and snapshot["headings"] == ["Tell us"] and snapshot["language"] == "en"
+    assert {"name": "Date of birth (Required)", "type": "text"}.items() <= next(
+        c for c in snapshot["controls"] if c["name"].startswith("Date")).items()
+    assert "Send" in snapshot["buttons"]
+    raw = (runner.job.evidence.path / "page-snapshot.json").read_text()
+    assert "prefilled@example.org" not in raw and "s3cret-Typed-9" not in raw
+
+
+def test_the_country_list_without_the_country_stops_as_a_changed_form(page, tmp_path):
+    page.set_content("""<label for="c">Country</label><select id="c"><option>France</option></select>
+        <label for="r">Reason</label><textarea id="r"></textarea><label for="e">Email</label><input id="e" type="email">""")
+    result = make_runner(page, tmp_path).run([form(COUNTRY, EMAIL, REASON)])
+    assert result.status == "form_changed" and "does not offer Czechia" in result.reason
 
 
 def test_branch_runs_the_first_case_that_shows_and_fails_naming_what_it_looked_for(page, tmp_path):
-    page.set_content("<p>This option is only available to people in certain regions.</p>")
+    page.set_content("<p>This option is only available in certain regions.</p>")
     branch = Branch(purpose="form", timeout=1, cases=[
         Case(when=[label("country")], steps=[Outcome(status="failed", reason="wrong case")]),
-        Case(when=[text("only available to people in certain regions")],
-             steps=[Outcome(status="not_eligible", reason="region")]),
+        Case(when=[text("region")], steps=[Outcome(status="not_eligible", reason="region")]),
     ])
+    assert make_runner(page, tmp_path).run([branch]).status == "not_eligible"
+    page.set_content('<html lang="de"><p>Diese Option ist nur in bestimmten Regionen verfügbar.</p></html>')
     assert make_runner(page, tmp_path).run([branch]).status == "not_eligible"
 
     page.set_content("<p>Something else entirely</p>")
     result = make_runner(page, tmp_path).run([branch])
     assert result.status == "failed"
-    assert "showed none of the expected states" in result.reason and "field labelled /country/" in result.reason
+    assert "showed none of the states the tool knows" in result.reason
+    assert 'the field labelled "Country"' in result.reason and 'text saying "only available' in result.reason
+    assert "page-snapshot.json" in result.reason
+
+
+def test_a_settled_page_that_shows_no_known_state_ends_the_wait_early(page, tmp_path):
+    page.set_content("<h1>Something new</h1>")
+    branch = Branch(purpose="a page", timeout=600, patience=0.5,
+                    cases=[Case(when=[text("region")], steps=[Outcome(status="not_eligible", reason="region")])])
+    result = make_runner(page, tmp_path).run([branch])  # a ten-minute timeout that must not be waited out
+    assert result.status == "failed" and "once it had settled" in result.reason
+
+
+def test_unless_and_settled_cases(page, tmp_path):
+    """The signed-in rule: a sign only counts without a login form, and the address only once the page settled."""
+    page.set_content("""<label for="p">Password</label><input id="p" type="password"><a href="#">Home</a>""")
+    branch = Branch(purpose="signed in", timeout=5, patience=0.3, cases=[
+        Case(when=[url(r"^about:", "any address")], unless=[field("password")], settled=True,
+             steps=[Outcome(status="confirmed", reason="signed in")]),
+    ])
+    assert make_runner(page, tmp_path).run([branch]).status == "failed"
+    page.set_content("""<a href="#">Home</a>""")
+    assert make_runner(page, tmp_path).run([branch]).status == "confirmed"
+
+
+def test_a_button_without_known_wording_is_found_as_the_only_submit_button(page, tmp_path):
+    page.set_content("""<form onsubmit="window.clicked=['sent']; return false"><textarea></textarea>
+        <button type="submit">Abschicken!</button></form>""")
+    runner = make_runner(page, tmp_path)
+    runner.execute([Click(target=button("send", fallback="submit"))])
+    assert clicked(page) == ["sent"]
 
 
 def test_branch_matches_an_address(page, tmp_path):
@@ -102,7 +230,8 @@ def test_branch_matches_an_address(page, tmp_path):
                                                                                     content_type="text/html"))
     page.goto("https://www.facebook.com/checkpoint/?next=%2F")
     branch = Branch(purpose="login", timeout=1, cases=[
-        Case(when=[url(r"^https://[^/]+/checkpoint/")], steps=[Outcome(status="needs_owner", reason="checkpoint")]),
+        Case(when=[url(r"^https://[^/]+/checkpoint/", "a checkpoint")],
+             steps=[Outcome(status="needs_owner", reason="checkpoint")]),
     ])
     assert make_runner(page, tmp_path).run([branch]).status == "needs_owner"
 
@@ -114,7 +243,7 @@ def test_a_rehearsal_stops_before_send_and_sends_nothing(page, tmp_path):
     result = runner.run([
         Fill(target=label("reason"), value="my objection", record_as="reason"),
         Screenshot(name="filled-form"),
-        Submit(target=role("button", r"^\s*send\s*$")),
+        Submit(target=button("send")),
         Outcome(status="confirmed", reason="must not be reached"),
     ])
     assert result.status == "rehearsed"
@@ -156,7 +285,7 @@ def test_check_ticks_a_radio_by_its_label_and_records_it(page, tmp_path):
         <input type="radio" name="q" id="y"><label for="y">Yes</label>
         <input type="radio" name="q" id="n"><label for="n">No</label></fieldset>""")
     runner = make_runner(page, tmp_path)
-    runner.execute([Check(target=role("radio", r"^\s*yes\s*$"), record_as="about_ai", record_value="Yes")])
+    runner.execute([Check(target=role("radio", "yes"), record_as="about_ai", record_value="Yes")])
     assert page.get_by_label("Yes").is_checked() and not page.get_by_label("No").is_checked()
     assert runner.fields == {"about_ai": "Yes"}
 
@@ -194,6 +323,9 @@ def test_a_form_whose_intro_sounds_like_a_confirmation_is_never_reported_confirm
         <button onclick="return false">Send</button>""")
     account = Account(name="anna", platform="facebook", login="anna@example.org", email="anna@example.org",
                       country="DE")
+    from flows.wording import META
+
     runner = make_runner(page, tmp_path)
+    runner.job.wording = META
     result = runner.run(objection_form(account, "I object. " * 20, wait=3))
     assert result.status == "failed" and "still on the page after Send" in result.reason
