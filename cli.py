@@ -24,7 +24,7 @@ from automation.browser import find_chromium
 from automation.config import AccountsFile, load_accounts
 from automation.credentials import SECRET_KINDS, Keyring, normalise_totp_secret
 from automation.errors import EXIT_CODE_TABLE, ExitCode, ExpectedError
-from automation import exporting
+from automation import exporting, outcomes
 from automation.chain import seal, submission_folders, verify
 from automation.jobs import AccountReport, Plan, RunOptions, keep_meta_answers, missing_password
 from automation.ledger import DONE, Ledger
@@ -38,7 +38,6 @@ from flows import flow_for
 from flows.wording import expected_language, languages, objection_text
 
 APP = "submit-objections"
-LEDGER_TO_OUTCOME = {"confirmed": "confirmed", "honoured": "honoured", "already-objected": "already_objected"}
 DEFAULT_CONFIG = platformdirs.user_config_path(APP) / "accounts.toml"
 DEFAULT_ARCHIVE = platformdirs.user_data_path(APP) / "archive"
 DEFAULT_LEDGER = platformdirs.user_data_path(APP) / "ledger.sqlite3"
@@ -242,7 +241,7 @@ def _settled_before_running(plans: list[Plan], ledger: Ledger, archive: Path, fo
             _check_mail(ledger, entry, account, archive, keyring)
             entry = ledger.get(account.name)
         if entry and entry.status in DONE and not (force or rehearse):
-            skipped.append(AccountReport(account.name, account.platform, LEDGER_TO_OUTCOME[entry.status],
+            skipped.append(AccountReport(account.name, account.platform, outcomes.state(entry.status).name,
                                          f"skipped: {entry.status} since {entry.since}; --force files again",
                                          Path(entry.evidence) if entry.evidence else None))
         else:
@@ -442,23 +441,6 @@ def credentials_list(app: App) -> None:
 
 # -- status and the archive ------------------------------------------------------------------------------------------
 
-NEXT_ACTION = {
-    "submitting": "run again: the tool checks Meta's page before sending anything",
-    "submitted": "run again: the tool checks Meta's page before sending anything",
-    "confirmed": "wait for Meta's email (status --check-mail looks for it)",
-    "honoured": "nothing: Meta says it honours the objection",
-    "refused": "Meta refused: `archive export` the evidence for a complaint to your data protection authority",
-    "already-objected": "nothing: Meta says the objection is in place",
-    "not-eligible": "nothing, unless you live in the EU/EEA, UK or Switzerland (then fix 'country' and run again)",
-    "needs-owner": "run `submit-objections --headed --account {name}` and pass Meta's check in the window",
-    "form-changed": "Meta changed the form: nothing was sent; report it with the page-snapshot.json in the last "
-                    "evidence folder (it holds no secret), then run again once the tool knows the new form",
-    "failed": "read the reason in the last receipt, fix it, run again",
-    "overdue": "Meta has not answered within a month (GDPR Art. 12(3)): `archive export` the evidence and complain "
-               "to your data protection authority",
-}
-
-
 @main.command()
 @click.option("--check-mail", is_flag=True, help="Look in each account's mailbox for Meta's answer first.")
 @click.pass_obj
@@ -479,7 +461,7 @@ def status(app: App, check_mail: bool) -> None:
         click.echo("The ledger is empty: no objection has been filed from this computer yet.")
         return
     rows = [("ACCOUNT", "PLATFORM", "STATUS", "SINCE", "NEXT")]
-    rows += [(e.account, e.platform, e.shown_status, e.since, NEXT_ACTION[e.shown_status].format(name=e.account))
+    rows += [(e.account, e.platform, e.shown_status, e.since, outcomes.next_action(e.shown_status, e.account))
              for e in entries]
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     for row in rows:

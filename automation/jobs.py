@@ -15,7 +15,7 @@ from typing import Callable
 
 from playwright.sync_api import Browser, Error as PlaywrightError
 
-from automation import __version__, mailcodes
+from automation import __version__, mailcodes, outcomes
 from automation.mailsource import mail_source, mail_source_name
 from automation.archive import EvidenceFolder, iso, utc_now, write_private
 from automation.chain import manifests_in, seal
@@ -32,7 +32,6 @@ from automation.wording import Wording
 
 log = logging.getLogger(__name__)
 
-OK_STATUSES = {"confirmed", "already_objected"}
 # Outcomes that come with their own evidence of the page; the others get a final screenshot.
 OWN_EVIDENCE = ("confirmed", "submitted", "rehearsed", "interrupted", "already_objected", "form_changed")
 
@@ -223,17 +222,12 @@ def _walk(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions, e
     return result, screenshot
 
 
-LEDGER_STATUS = {"confirmed": "confirmed", "submitted": "submitted", "already_objected": "already-objected",
-                 "not_eligible": "not-eligible", "needs_owner": "needs-owner", "form_changed": "form-changed",
-                 "failed": "failed"}
-
-
 def _settled(result: Result, previous: Entry | None, answer: str | None) -> tuple[str, str]:
     if result.status in ("confirmed", "submitted") and answer in ("honoured", "refused"):
         return answer, f"Meta's email says the objection is {answer}"
     if result.status == "already_objected" and previous is not None and previous.sent_but_unsettled:
         return "confirmed", "sent on an earlier run that stopped short; Meta's page now says the objection is in place"
-    return LEDGER_STATUS[result.status], result.reason
+    return outcomes.ledger_name(result.status), result.reason
 
 
 def _ledger_writer(options: RunOptions, account: Account, evidence: EvidenceFolder):

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Iterator
 
 from automation.archive import iso, make_private_dir, utc_now
+from automation.outcomes import AWAITING_ANSWER, LEDGER_STATES, SETTLED_IN_LEDGER
 
-STATUSES = ("submitting", "submitted", "confirmed", "honoured", "refused", "already-objected", "not-eligible",
-            "needs-owner", "form-changed", "failed")
-DONE = {"confirmed", "honoured", "already-objected"}  # a new run skips these unless --force
-AWAITING_META = {"submitted", "confirmed"}
+STATUSES = LEDGER_STATES
+DONE = SETTLED_IN_LEDGER  # a new run skips these unless --force
 ANSWER_DEADLINE = dt.timedelta(days=30)
 
 SCHEMA = """
@@ -47,7 +46,7 @@ class Entry:
 
     @property
     def overdue(self) -> bool:
-        if self.status not in AWAITING_META or not self.sent_at:
+        if self.status not in AWAITING_ANSWER or not self.sent_at:
             return False
         sent = dt.datetime.fromisoformat(self.sent_at.replace("Z", "+00:00"))
         return utc_now() - sent > ANSWER_DEADLINE

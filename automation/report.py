@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
+from automation import outcomes
 from automation.errors import ExitCode
 from automation.jobs import AccountReport
 
-LABELS = {
-    "confirmed": "confirmed",
-    "submitted": "sent, answer not recognised",
-    "honoured": "honoured",
-    "refused": "refused by Meta",
-    "already_objected": "already objected",
-    "rehearsed": "rehearsed",
-    "not_eligible": "not eligible",
-    "needs_owner": "needs the owner",
-    "form_changed": "form changed, nothing sent",
-    "failed": "failed",
-    "interrupted": "interrupted",
-}
-
-
 def outcome_label(status: str) -> str:
-    return LABELS.get(status, status)
+    return outcomes.label(status)
 
 
 def table(reports: list[AccountReport]) -> str:
@@ -50,14 +36,4 @@ def as_json(reports: list[AccountReport]) -> list[dict]:
 
 
 def exit_code(reports: list[AccountReport], rehearsal: bool) -> ExitCode:
-    fine = {"already_objected", "rehearsed"} if rehearsal else {"confirmed", "submitted", "honoured", "already_objected"}
-    statuses = {report.status for report in reports}
-    if "interrupted" in statuses:
-        return ExitCode.INTERRUPTED
-    if statuses - fine - {"needs_owner", "form_changed"}:
-        return ExitCode.FAILED
-    if "form_changed" in statuses:
-        return ExitCode.FORM_CHANGED
-    if "needs_owner" in statuses:
-        return ExitCode.NEEDS_OWNER
-    return ExitCode.OK
+    return outcomes.exit_code([report.status for report in reports], rehearsal)

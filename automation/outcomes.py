@@ -1,0 +1,88 @@
+"""The one vocabulary of where a request stands: every outcome of a run and every state of the ledger, each with its
+label, the exit code it adds up to, how the ledger spells it, and what the user does next.
+
+Everything that prints, records or decides on a state reads it from here; the exit-code help and the README's
+table are checked against it by a test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from automation.errors import ExitCode
+
+
+@dataclass(frozen=True)
+class State:
+    name: str  # the run's outcome as code and JSON spell it (confirmed, already_objected, ...)
+    label: str  # what the table shows
+    exit_code: ExitCode  # what an account in this state adds to the run's exit code
+    ledger: str | None  # how the ledger records it; None: never recorded
+    next_action: str  # what to do next; {name} is the account's name
+    settled: bool = False  # a new run skips a request in this state unless --force
+
+
+STATES: tuple[State, ...] = (
+    State("confirmed", "confirmed", ExitCode.OK, "confirmed",
+          "wait for the site's email (status --check-mail looks for it)", settled=True),
+    State("submitted", "sent, answer not recognised", ExitCode.OK, "submitted",
+          "run again or status --check-mail: the page or the site's email settles it; nothing is sent twice"),
+    State("honoured", "honoured", ExitCode.OK, "honoured", "nothing: the site says it honours the request",
+          settled=True),
+    State("refused", "refused", ExitCode.FAILED, "refused",
+          "refused: `archive export` the evidence for a complaint to your data protection authority"),
+    State("already_objected", "already objected", ExitCode.OK, "already-objected",
+          "nothing: the site says the request is in place", settled=True),
+    State("rehearsed", "rehearsed", ExitCode.OK, None, "run without --rehearse to send it"),
+    State("not_eligible", "not eligible", ExitCode.FAILED, "not-eligible",
+          "nothing, unless you live where the request is offered (then fix 'country' and run again)"),
+    State("needs_owner", "needs the owner", ExitCode.NEEDS_OWNER, "needs-owner",
+          "run `submit-objections --headed --account {name}` and pass the site's check in the window"),
+    State("form_changed", "form changed, nothing sent", ExitCode.FORM_CHANGED, "form-changed",
+          "nothing was sent: report it with the page-snapshot.json in the last evidence folder (it holds no "
+          "secret), and run again once the tool knows the new form"),
+    State("failed", "failed", ExitCode.FAILED, "failed", "read the reason in the last receipt, fix it, run again"),
+    State("interrupted", "interrupted", ExitCode.INTERRUPTED, None, "run again: nothing is sent twice"),
+    State("submitting", "sending was cut short", ExitCode.OK, "submitting",
+          "run again: the tool checks the site's page before sending anything"),
+    State("overdue", "overdue", ExitCode.OK, None,
+          "no answer within a month (GDPR Art. 12(3)): `archive export` the evidence and complain to your data "
+          "protection authority"),
+)
+
+BY_NAME = {state.name: state for state in STATES}
+BY_LEDGER = {state.ledger: state for state in STATES if state.ledger}
+LEDGER_STATES = tuple(BY_LEDGER)
+SETTLED_IN_LEDGER = {state.ledger for state in STATES if state.settled and state.ledger}
+AWAITING_ANSWER = {"submitted", "confirmed"}  # ledger states that wait for the site's answer by email
+# Which exit code wins when accounts end differently: an interruption, then failures, then the rest.
+EXIT_ORDER = (ExitCode.INTERRUPTED, ExitCode.FAILED, ExitCode.FORM_CHANGED, ExitCode.NEEDS_OWNER, ExitCode.OK)
+
+
+def state(name: str) -> State:
+    """A state by its outcome name or its ledger spelling."""
+    return BY_NAME.get(name) or BY_LEDGER[name]
+
+
+def label(name: str) -> str:
+    found = BY_NAME.get(name) or BY_LEDGER.get(name)
+    return found.label if found else name
+
+
+def ledger_name(outcome: str) -> str | None:
+    return BY_NAME[outcome].ledger
+
+
+def next_action(name: str, account: str) -> str:
+    return state(name).next_action.format(name=account)
+
+
+def exit_code(outcomes: list[str], rehearsal: bool) -> ExitCode:
+    """What a run's outcomes add up to. In a rehearsal, an account reaching 'confirmed' would be a bug, not a success."""
+    codes = set()
+    for outcome in outcomes:
+        code = BY_NAME[outcome].exit_code
+        if rehearsal and outcome not in ("rehearsed", "already_objected") and code is ExitCode.OK:
+            code = ExitCode.FAILED
+        codes.add(code)
+    return next((code for code in EXIT_ORDER if code in codes), ExitCode.OK)
