@@ -85,6 +85,19 @@ def start_mock(tmp_path):
         mock.stop()
 
 
+@pytest.fixture
+def world(cli, start_mock, tmp_path):
+    """Builds end-to-end worlds: `world(people, **site)`; each call gets its own folder and mock."""
+    from e2e_support import build_world
+
+    count = iter(range(1, 1000))
+
+    def build(people, **site):
+        return build_world(cli, start_mock, tmp_path / f"world-{next(count)}", people, **site)
+
+    return build
+
+
 # -- a real IMAP server --------------------------------------------------------------------------------------------
 
 

@@ -22,7 +22,11 @@ class Person:
     already_objected: bool = False
     checkpoint: str = ""
     platform: str = "facebook"
-    language: str = "en"  # what the mock shows after login, and the accounts file's `language` (None: left out)
+    language: str = "en"  # what the mock shows after login, and the accounts file's `language`
+    declare_language: bool = True  # False: the accounts file leaves `language` out (the country's language applies)
+    form_asks_country: bool = False  # the 2025 form also asks the country
+    email_prefill: str = "account"  # what the form's email field holds: account | other | empty
+    drift: str = ""  # the mock's changed form: reworded | reordered | extra_required
     store_password: bool = True
     stored_password: str | None = None  # what the tool's keyring holds, when it differs from the real password
     maildir: bool = True
@@ -50,8 +54,12 @@ class Person:
             f"already_objected = {str(self.already_objected).lower()}",
             f'checkpoint = "{self.checkpoint}"',
             f'service = "{self.platform}"',
-            f'language = "{self.language or "en"}"',
+            f'language = "{self.language}"',
+            f'email_prefill = "{self.email_prefill}"',
+            f'drift = "{self.drift}"',
         ]
+        if self.form_asks_country:
+            lines.append("form_asks_country = true")
         if self.platform == "facebook":
             lines.append(f'twofa_route = "{self.twofa_route}"')
         if self.linked_to:
@@ -70,7 +78,7 @@ class Person:
             f'country = "{self.region}"',
             f'full_name = "{self.name.title()} Example"',
         ]
-        if self.language:
+        if self.declare_language:
             lines.append(f'language = "{self.language}"')
         if self.maildir:
             lines.append(f'maildir = "{mock_state / "mail" / self.login}"')
@@ -78,9 +86,12 @@ class Person:
         return "\n".join(lines) + "\n"
 
 
-def mock_accounts(people: list[Person], login_control: str = "button", cookie_dialog: bool = True) -> str:
-    site = f'[site]\nlogin_control = "{login_control}"\ncookie_dialog = {str(cookie_dialog).lower()}\n\n'
-    return site + "\n".join(person.mock_entry() for person in people)
+def mock_accounts(people: list[Person], **site) -> str:
+    """The mock's accounts file; `site` sets its [site] switches (login_control, privacy_center, ...)."""
+    values = {"login_control": "button", "cookie_dialog": True, **site}
+    lines = ["[site]"] + [f"{key} = {str(value).lower() if isinstance(value, bool) else repr(value)}"
+                          .replace("'", '"') for key, value in values.items()]
+    return "\n".join(lines) + "\n\n" + "\n".join(person.mock_entry() for person in people)
 
 
 def write_tool_accounts(path: Path, people: list[Person], mock_state: Path) -> Path:
@@ -107,3 +118,40 @@ def table_row(stdout: str, name: str) -> list[str]:
         if cells and cells[0] == name:
             return cells
     raise AssertionError(f"no table row for {name} in:\n{stdout}")
+
+
+class World:
+    """One end-to-end world: the mock with its people, the tool's accounts file, their secrets in the real keyring."""
+
+    def __init__(self, cli, mock, config: Path, archive: Path):
+        self.cli = cli
+        self.mock = mock
+        self.config = config
+        self.archive = archive
+
+    def args(self, *extra: str) -> list[str]:
+        return ["--config", str(self.config), "--mirror", self.mock.url, "--archive", str(self.archive), *extra]
+
+    def run(self, *extra: str, timeout: float = 240):
+        return self.cli(*self.args(*extra), timeout=timeout)
+
+    def verify(self, *extra: str):
+        return self.cli("--archive", str(self.archive), "archive", "verify", *extra)
+
+    def receipts(self, name: str) -> list[dict]:
+        return receipts(self.archive, name)
+
+    def ledger(self) -> dict[str, str]:
+        import sqlite3
+
+        path = Path(self.cli.env["XDG_DATA_HOME"]) / "submit-objections" / "ledger.sqlite3"
+        with sqlite3.connect(path) as connection:
+            return dict(connection.execute("SELECT account, status FROM accounts"))
+
+
+def build_world(cli, start_mock, folder: Path, people: list[Person], **site) -> World:
+    folder.mkdir(parents=True, exist_ok=True)
+    mock = start_mock(mock_accounts(people, **site))
+    config = write_tool_accounts(folder / "accounts.toml", people, mock.state)
+    store_secrets(cli, config, people)
+    return World(cli, mock, config, folder / "archive")
