@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 
 from automation.browser import new_context
 from fixtures.mock_meta import MockMeta
+from fixtures.mock_meta.texts import all_texts
+
+CODE_SUBJECTS = all_texts("mail_code_subject")  # the code mail's subject in every language the mock speaks
 
 
 def raw_request(url: str, method: str = "GET", body: bytes | None = None, headers: dict | None = None):
@@ -70,10 +73,11 @@ class RunningMock:
                 for box in [mailbox.Maildir(path, create=False)] for key in box.keys()]
 
     def codes(self, address: str) -> set[str]:
+        """The 6-digit codes mailed to address, whatever the account's language."""
         found = set()
         for mail in self.mails(address):
-            if mail["Subject"] == "Your code to confirm your request":
-                found.update(re.findall(r"Your confirmation code is (\d{6})", mail.get_body(("plain",)).get_content()))
+            if mail["Subject"] in CODE_SUBJECTS:
+                found.update(re.findall(r"(?<!\d)(\d{6})(?!\d)", mail.get_body(("plain",)).get_content()))
         return found
 
     def control(self, action: str) -> dict:

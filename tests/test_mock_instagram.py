@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 IG = "https://www.instagram.com"
 PRIVACY = "https://privacycenter.instagram.com"
 FB = "https://www.facebook.com"
-FORM = "https://help.instagram.com/contact/767264225370182"
-FORM_PATH = "/contact/767264225370182"
-LOGIN_TO_FORM = IG + "/accounts/login/?next=https%3A%2F%2Fhelp.instagram.com%2Fcontact%2F767264225370182"
+FORM = "https://help.instagram.com/contact/233964459562201"
+FORM_PATH = "/contact/233964459562201"
+LOGIN_TO_FORM = IG + "/accounts/login/?next=https%3A%2F%2Fhelp.instagram.com%2Fcontact%2F233964459562201"
 COOKIE_TITLE = "Allow the use of cookies from Instagram on this browser?"
 SECRET = pyotp.random_base32()
 REASON = ("My photos and captions are personal. Using them to train AI models affects my privacy and that of the "
@@ -341,7 +341,7 @@ def test_the_session_cookie_reaches_help_instagram_com(browser, mock):
     page.wait_for_url(LOGIN_TO_FORM)
     log_in(page, "kai.ig")
     page.get_by_role("heading", name="Save your login info?").wait_for()
-    assert page.url == IG + "/accounts/onetap/?next=https%3A%2F%2Fhelp.instagram.com%2Fcontact%2F767264225370182"
+    assert page.url == IG + "/accounts/onetap/?next=https%3A%2F%2Fhelp.instagram.com%2Fcontact%2F233964459562201"
     page.get_by_role("button", name="Not now", exact=True).click()
     page.get_by_role("heading", name="Object to your information being used for AI at Meta").wait_for()
     assert page.url == FORM

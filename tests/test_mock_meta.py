@@ -372,7 +372,7 @@ def test_objection_2025_is_recorded_at_once(browser, mock_button):
     assert not page.get_by_role("button", name="Send").is_visible()
     group.get_by_label("Yes").check()
     assert page.get_by_label("Email address").input_value() == "dora@example.org"
-    page.get_by_label("Tell us more about your request (optional)").fill("No AI training on my posts, please.")
+    page.get_by_label("Please tell us how this processing impacts you. (Optional)").fill("No AI training on my posts, please.")
     page.get_by_role("button", name="Send").click()
     page.get_by_role("status").wait_for()
     assert page.get_by_role("status").inner_text() == (
