@@ -232,7 +232,8 @@ def test_a_malformed_accounts_file_is_refused_before_anything_starts(scenario):
     done = run.run()
 
     assert done.returncode == 2
-    assert f"{run.config}:9: account 'kim': unknown field 'passwrd'" in done.stderr
+    line = next(number for number, text in enumerate(run.config.read_text().splitlines(), 1) if "passwrd" in text)
+    assert f"{run.config}:{line}: account 'kim': unknown field 'passwrd'" in done.stderr
     assert "allowed fields:" in done.stderr
     assert run.mock.requests() == [] and not run.archive.exists()
 
