@@ -25,6 +25,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import tomllib
+import urllib.parse
 from pathlib import Path
 from typing import Literal
 
@@ -38,6 +39,10 @@ PLATFORMS = ("facebook", "instagram")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
+NAME_RULE = "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (no '/' or spaces)"
+UTF8_HINT = "save it as UTF-8 (in most editors: Save as..., encoding UTF-8)"
+
+
 def is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
         return True
@@ -45,6 +50,54 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:  # a name such as 127.example.org is not an address, let alone a loopback one
         return False
+
+
+def read_text_file(path: Path, what: str) -> str:
+    """A file the user wrote, as text: UTF-8 (a byte-order mark is allowed); any other encoding, a binary file or
+    an unreadable one is a ConfigError naming the file (and the line of the first byte that is not UTF-8)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the {what}: {error.strerror or type(error).__name__}",
+                          hint="check the path and the file's permissions") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line, kind = not_utf8(data, error)
+        raise ConfigError(f"{path}:{line}: the {what} is {kind} (byte {error.start + 1} is not UTF-8)",
+                          hint=UTF8_HINT) from None
+
+
+def not_utf8(data: bytes, error: UnicodeDecodeError) -> tuple[int, str]:
+    """The line of the first byte that is not UTF-8, and what the file seems to be instead."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return 1, "UTF-16 text, not UTF-8"
+    line = data[:error.start].count(b"\n") + 1
+    return line, "a binary file, not text" if b"\0" in data else "not UTF-8 text"
+
+
+def parse_mirror(value: str) -> str:
+    """The --mirror URL: http:// or https:// to a loopback host only (a mirror serves Meta's pages for tests and
+    demos; it is never a remote server). Anything else is a ConfigError naming --mirror."""
+    hint = "a mirror is a test server on this machine, such as http://127.0.0.1:8080; leave --mirror out to use Meta"
+    text = value.strip() if isinstance(value, str) else ""
+    try:
+        parts = urllib.parse.urlsplit(text)
+        port = parts.port
+    except ValueError as error:
+        raise ConfigError(f"--mirror {value!r} is not a valid URL ({error})", hint=hint) from None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"--mirror {value!r} is not an http:// or https:// URL", hint=hint)
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(f"--mirror {value!r}: a mirror URL takes no user name or password", hint=hint)
+    if parts.query or parts.fragment or "?" in text or "#" in text:
+        raise ConfigError(f"--mirror {value!r}: a mirror URL takes no query or fragment", hint=hint)
+    if not parts.hostname or not is_loopback(parts.hostname):
+        raise ConfigError(f"--mirror {value!r}: the mirror must be on this machine (localhost, 127.0.0.1 or ::1), "
+                          f"not {parts.hostname or 'an empty host'}", hint=hint)
+    if port == 0:
+        raise ConfigError(f"--mirror {value!r}: port 0 is not a port to connect to", hint=hint)
+    return text
 
 
 class Mailbox(BaseModel):
@@ -69,7 +122,7 @@ class Mailbox(BaseModel):
 class Account(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=NAME_PATTERN)
+    name: str
     platform: Literal["facebook", "instagram"]
     login: str = Field(min_length=1)
     email: str
@@ -79,6 +132,20 @@ class Account(BaseModel):
     template: Path | None = None
     maildir: Path | None = None
     mailbox: Mailbox | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:  # it names the account's folders and keyring entries
+        if not re.fullmatch(NAME_PATTERN, value) or value != value.strip():
+            raise ValueError(f"{value!r} {NAME_RULE}")
+        return value
+
+    @field_validator("login", "full_name")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("is empty or only white space")
+        return value
 
     @field_validator("email")
     @classmethod
@@ -152,7 +219,7 @@ def load_accounts(path: Path, languages: list[str] | None = None) -> AccountsFil
             f"accounts file not found: {path}",
             hint="create it (see README, 'The accounts file') or name another with --config",
         )
-    text = path.read_text(encoding="utf-8")
+    text = read_text_file(path, "accounts file")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -165,18 +232,35 @@ def load_accounts(path: Path, languages: list[str] | None = None) -> AccountsFil
             hint="the file has [defaults], [settings] and [[accounts]] entries only",
         )
     entries = raw.get("accounts")
+    if isinstance(entries, dict):
+        raise ConfigError(f"{path}:{_line_of_header(text, '[accounts]') or 1}: 'accounts' is a single table",
+                          hint="write each account as an [[accounts]] table (two brackets), one per account")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: no [[accounts]] entries", hint="add one [[accounts]] table per account")
     defaults = raw.get("defaults", {})
     if not isinstance(defaults, dict):
         raise ConfigError(f"{path}: [defaults] must be a table")
+    if not isinstance(raw.get("settings", {}), dict):
+        raise ConfigError(f"{path}: [settings] must be a table", hint="write it as a [settings] table")
 
     accounts = []
     for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            found = {bool: "true or false", int: "a number", float: "a number", str: "a string", list: "a list"}
+            raise ConfigError(f"{path}: account #{index + 1} is {found.get(type(entry), 'a value')}, not a table",
+                              hint="write each account as an [[accounts]] table with name, platform, login, ...")
         merged = {**defaults, **entry}
         for key in ("template", "maildir"):
             if isinstance(merged.get(key), str):
-                merged[key] = _resolve(path, merged[key])
+                try:
+                    merged[key] = _resolve(path, merged[key])
+                except (ValueError, RuntimeError, OSError) as error:
+                    label = f"account {entry.get('name')!r}" if isinstance(entry.get("name"), str) \
+                        else f"account #{index + 1}"
+                    line = _line_of(text, index, key)
+                    raise ConfigError(f"{path}{f':{line}' if line else ''}: {label}: field '{key}' is not a usable "
+                                      f"path ({error})", hint="write a plain file path, relative to this file") \
+                        from None
         try:
             account = Account.model_validate(merged)
         except ValidationError as error:
@@ -212,25 +296,53 @@ def _located(path: Path, text: str, index: int, entry: dict, error: ValidationEr
     line = _line_of(text, index, field)
     where = f"{path}:{line}" if line else str(path)
     if first["type"] == "extra_forbidden":
-        allowed = ", ".join(Account.model_fields)
-        return ConfigError(f"{where}: {label}: unknown field '{field}'", hint=f"allowed fields: {allowed}")
+        model = Mailbox if field.startswith("mailbox.") else Account
+        hint = f"allowed fields{' of [accounts.mailbox]' if model is Mailbox else ''}: {', '.join(model.model_fields)}"
+        if any(word in field.rpartition(".")[2].lower() for word in ("password", "passwd", "secret", "totp")):
+            hint = ("secrets never go in this file: remove it and run `submit-objections credentials set "
+                    f"{entry.get('name') if isinstance(entry.get('name'), str) else 'NAME'}`, which keeps it in the "
+                    "keyring")
+        return ConfigError(f"{where}: {label}: unknown field '{field}'", hint=hint)
     if first["type"] == "missing":
-        return ConfigError(f"{where}: {label}: field '{field}' is required", hint=f"add {field} = \"...\" to this account")
+        table, _, key = field.rpartition(".")
+        place = f"its [accounts.{table}] table" if table else "this account"
+        return ConfigError(f"{where}: {label}: field '{field}' is required", hint=f"add {key} = \"...\" to {place}")
     message = str(first["msg"]).removeprefix("Value error, ")
     if first["type"] == "literal_error":
-        message = f"must be one of {', '.join(PLATFORMS)}"
+        expected = re.findall(r"'([^']*)'", str(first.get("ctx", {}).get("expected", "")))
+        message = f"must be one of {', '.join(expected or PLATFORMS)}"
     return ConfigError(f"{where}: {label}: field '{field}' {message}")
 
 
+def _line_of_header(text: str, header: str) -> int | None:
+    for number, line in enumerate(text.splitlines()):
+        if line.strip().replace(" ", "").startswith(header):
+            return number + 1
+    return None
+
+
 def _line_of(text: str, index: int, field: str) -> int | None:
-    """Line number of `field` inside the index-th [[accounts]] table, or of the table's header."""
+    """Line number of `field` inside the index-th [[accounts]] table (a dotted field such as mailbox.port: inside its
+    [accounts.mailbox] table, else the line that sets the table inline), or of the table's header."""
     lines = text.splitlines()
     headers = [number for number, line in enumerate(lines) if line.strip().startswith("[[accounts]]")]
     if index >= len(headers):
         return None
     start = headers[index]
-    end = next((number for number in range(start + 1, len(lines)) if lines[number].strip().startswith("[")), len(lines))
-    for number in range(start + 1, end):
-        if re.match(rf"\s*{re.escape(field.split('.')[-1])}\s*=", lines[number]):
+    end = next((number for number in range(start + 1, len(lines)) if lines[number].strip().startswith("[[")), len(lines))
+    table, _, key = field.partition(".")
+    inner = next((number for number in range(start + 1, end)
+                  if lines[number].strip().replace(" ", "").startswith(f"[accounts.{table}]")), None)
+    if inner is not None:
+        return (_key_line(lines, inner + 1, end, key.split(".")[-1]) if key else None) or inner + 1
+    own = next((number for number in range(start + 1, end) if lines[number].strip().startswith("[")), end)
+    return _key_line(lines, start + 1, own, table) or start + 1
+
+
+def _key_line(lines: list[str], start: int, end: int, key: str) -> int | None:
+    for number in range(start, end):
+        if lines[number].strip().startswith("["):
+            break
+        if re.match(rf"\s*{re.escape(key)}\s*=", lines[number]):
             return number + 1
-    return start + 1
+    return None

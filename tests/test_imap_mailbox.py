@@ -136,6 +136,115 @@ def test_meta_answer_is_fetched_with_its_raw_bytes(dovecot):
     assert any(body.replace(b"\r\n", b"\n") == raw.replace(b"\r\n", b"\n") for _, body in answers)
 
 
+# -- TLS: implicit (imaps) and STARTTLS against Dovecot with a certificate made here, verified, never skipped ---------
+
+TLS_USER, TLS_PASSWORD = "tls@example.org", "box-pw-tls-5b2c"
+
+
+@pytest.fixture(scope="module")
+def tls_servers(tmp_path_factory):
+    """Two Dovecots with certificates from throwaway CAs: one valid for 127.0.0.1 and localhost, one for another
+    host name only; and a bundle of both CAs, the only certificates a client pointed at it trusts."""
+    from fixtures.dovecot import Dovecot, make_test_certificates, missing_tools
+
+    if missing_tools():
+        pytest.fail("missing " + ", ".join(missing_tools()) + ": run `make test`, which installs it")
+    folder = tmp_path_factory.mktemp("tls")
+    right = make_test_certificates(folder, names=("localhost",), addresses=("127.0.0.1",), prefix="right-")
+    wrong = make_test_certificates(folder, names=("imap.elsewhere.example",), addresses=(), prefix="wrong-")
+    bundle = folder / "trusted.pem"
+    bundle.write_bytes(right.ca.read_bytes() + wrong.ca.read_bytes())
+    servers = [Dovecot({TLS_USER: TLS_PASSWORD}, tls=files) for files in (right, wrong)]
+    for server in servers:
+        server.start()
+    yield {"right": servers[0], "wrong": servers[1], "bundle": bundle}
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def trusting_test_cas(tls_servers, monkeypatch):
+    """The client builds its context with ssl.create_default_context(), whose CA file OpenSSL takes from
+    SSL_CERT_FILE when set: so it trusts the test CAs the way it trusts the system's."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_servers["bundle"]))
+    monkeypatch.setenv("SSL_CERT_DIR", str(tls_servers["bundle"].parent / "no-system-cas"))
+    return tls_servers
+
+
+def tls_settings(server, tls: str, host="127.0.0.1") -> MailboxSettings:
+    return MailboxSettings(host=host, port=server.imaps_port if tls == "implicit" else server.port, tls=tls,
+                           user=TLS_USER)
+
+
+def logged_in_over_tls(server, before: int) -> list[str]:
+    """The login lines after the first `before`, waited for briefly (Dovecot's log process writes them)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = server.logins(TLS_USER)[before:]
+        if lines:
+            return lines
+        time.sleep(0.05)
+    return []
+
+
+@pytest.mark.parametrize("tls", ["implicit", "starttls"])
+def test_a_code_is_read_over_tls_with_the_servers_certificate_verified(trusting_test_cas, tls):
+    server = trusting_test_cas["right"]
+    since = now()
+    address = f"anna.{tls}@example.org"
+    server.deliver(TLS_USER, mail("161803", since - dt.timedelta(minutes=5), to=address))  # an earlier attempt's
+    server.deliver(TLS_USER, mail("662607", since + dt.timedelta(seconds=1), to=address))
+    before = len(server.logins(TLS_USER))
+    assert wait_for_code(tls_settings(server, tls), TLS_PASSWORD, address, since, timeout=5) == "662607"
+    [line] = logged_in_over_tls(server, before)
+    assert ", TLS" in line, line  # Dovecot marks a login over TLS so; a plain one on loopback says "secured"
+    answers = fetch_from_meta(tls_settings(server, tls), TLS_PASSWORD, address, since)
+    assert format_datetime(since + dt.timedelta(seconds=1)) in [message["Date"] for message, _ in answers]
+
+
+@pytest.mark.parametrize("tls", ["implicit", "starttls"])
+def test_a_certificate_for_another_host_name_is_refused(trusting_test_cas, tls):
+    server = trusting_test_cas["wrong"]
+    before = len(server.logins(TLS_USER))
+    with pytest.raises(MailboxError) as error:
+        wait_for_code(tls_settings(server, tls), TLS_PASSWORD, TLS_USER, now(), timeout=5)
+    assert "certificate is not trusted" in str(error.value) and TLS_PASSWORD not in str(error.value)
+    assert server.logins(TLS_USER)[before:] == []  # the password was never sent
+
+    # The refusal is for the name alone: the same certificate, asked for by its own name, is accepted.
+    import socket
+    import ssl
+
+    context = ssl.create_default_context()
+    with socket.create_connection(("127.0.0.1", server.imaps_port), timeout=5) as connection:
+        with pytest.raises(ssl.SSLCertVerificationError) as mismatch:
+            context.wrap_socket(connection, server_hostname="127.0.0.1")
+    assert mismatch.value.verify_code in (62, 64), mismatch.value.verify_message  # host name / IP address mismatch
+    with socket.create_connection(("127.0.0.1", server.imaps_port), timeout=5) as connection:
+        with context.wrap_socket(connection, server_hostname="imap.elsewhere.example") as secured:
+            assert secured.recv(4) == b"* OK"
+
+
+@pytest.mark.parametrize("tls", ["implicit", "starttls"])
+def test_a_certificate_from_an_unknown_ca_is_refused_over_either_mode(tls_servers, monkeypatch, tmp_path, tls):
+    """Without the test CA trusted (only an empty CA file), the very server the client read from above is refused."""
+    (tmp_path / "empty.pem").write_text("")
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "empty.pem"))
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path))
+    server = tls_servers["right"]
+    before = len(server.logins(TLS_USER))
+    with pytest.raises(MailboxError, match="certificate is not trusted"):
+        wait_for_code(tls_settings(server, tls), TLS_PASSWORD, TLS_USER, now(), timeout=5)
+    assert server.logins(TLS_USER)[before:] == []
+
+
+def test_starttls_to_a_server_without_it_fails_rather_than_logging_in_unencrypted(dovecot):
+    """The loopback test server offers no STARTTLS: the client stops; it does not go on in plain text."""
+    with pytest.raises(MailboxError, match="cannot connect"):
+        wait_for_code(MailboxSettings(host="127.0.0.1", port=dovecot.port, tls="starttls", user="anna@example.org"),
+                      "box-pw-anna", "anna@example.org", now(), timeout=5)
+
+
 @pytest.mark.e2e
 def test_a_run_takes_its_code_over_imap_and_a_later_answer_is_picked_up_by_check_mail(cli, start_mock, tmp_path,
                                                                                       dovecot):
