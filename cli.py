@@ -1,41 +1,23 @@
 """submit-objections: object to Meta's use of your posts, photos and comments for AI, for each of your accounts.
 
-Only click commands live here: parse, call into automation/, print, map errors to exit codes.
+Only click commands live here: parse, call into automation/, print, map errors to exit codes. Each command imports
+what it needs when it runs, so that --help and --version answer at once.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 import logging
 import os
 import sys
-import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 import platformdirs
 
 from automation import __version__
-from automation.batch import Batch, BatchSettings
-from automation.browser import find_chromium
-from automation.config import AccountsFile, load_accounts
-from automation.credentials import SECRET_KINDS, Keyring, normalise_totp_secret
 from automation.errors import EXIT_CODE_TABLE, ExitCode, ExpectedError
-from automation import exporting, outcomes
-from automation.chain import seal, submission_folders, verify
-from automation.jobs import AccountReport, Plan, RunOptions, keep_meta_answers, missing_password
-from automation.ledger import DONE, Ledger
-from automation.mailsource import mail_source, mail_source_name
-from automation.progress import progress_for
-from automation.report import as_json as reports_as_json, exit_code, table
-from automation.sessions import SessionStore, default_state_dir
-from automation.steps import plan_lines
-from automation.templates import render_objection
-from flows import flow_for
-from flows.wording import expected_language, languages, objection_text
 
 APP = "submit-objections"
 DEFAULT_CONFIG = platformdirs.user_config_path(APP) / "accounts.toml"
@@ -60,17 +42,12 @@ def reports_errors(command):
     return wrapper
 
 
-@dataclass
-class App:
-    config: Path
-    verbosity: int
-    archive: Path = DEFAULT_ARCHIVE
+def _app(config: Path, archive: Path):
+    from automation.app import App
+    from flows.wording import languages
 
-    def accounts(self) -> AccountsFile:
-        return load_accounts(self.config, languages=languages())
-
-    def ledger(self) -> Ledger:
-        return Ledger(Path(os.environ.get("SUBMIT_OBJECTIONS_LEDGER") or DEFAULT_LEDGER).expanduser())
+    ledger = Path(os.environ.get("SUBMIT_OBJECTIONS_LEDGER") or DEFAULT_LEDGER)
+    return App(config=config, archive=archive, ledger_path=ledger, languages=languages())
 
 
 # Libraries whose debug output carries what they send and receive: an IMAP conversation holds Meta's emails, codes
@@ -131,196 +108,86 @@ def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool
          quiet: int) -> None:
     """File an objection to Meta's use of your information for AI, for every account in the accounts file.
 
-    For each account: log in with the password and 2FA secret from the keyring, open the Privacy Centre's
-    right-to-object form, fill and send the objection, type Meta's emailed code, recognise the outcome and keep
-    screenshots and a receipt in the archive. Run `credentials set NAME` first for each account.
+    For each account: log in with the password and 2FA secret from the keyring, walk to Meta's right-to-object
+    form, fill and send the objection in the account's language, type Meta's emailed code, recognise the outcome and
+    keep screenshots and a receipt in the archive. Run `credentials set NAME` first for each account.
     """
     _setup_logging(verbose - quiet)
-    ctx.obj = App(config=config, verbosity=verbose - quiet, archive=archive.expanduser())
+    ctx.obj = _app(config, archive.expanduser())
     if ctx.invoked_subcommand is not None:
         return
     if dry_run and rehearse:
         raise click.UsageError("--dry-run and --rehearse exclude each other: a dry run opens no browser at all")
-    request = RunRequest(names=names, dry_run=dry_run, rehearse=rehearse, mirror=mirror, chromium=chromium,
-                         headed=headed, owner_wait=owner_wait * 60 if headed else 0, fresh_login=fresh_login,
-                         force=force, code_wait=code_wait, concurrency=concurrency, pause=pause, as_json=as_json,
-                         trace=trace.expanduser() if trace else None, quiet=quiet > 0)
     try:
-        code = _run(ctx.obj, request)
+        code = _run(ctx.obj, names, dry_run, verbose > 0, rehearse=rehearse, mirror=mirror, chromium=chromium,
+                    headed=headed, owner_wait=owner_wait * 60 if headed else 0, fresh_login=fresh_login, force=force,
+                    code_wait=code_wait, concurrency=concurrency, pause=pause, as_json=as_json,
+                    trace=trace.expanduser() if trace else None, quiet=quiet > 0)
     except ExpectedError as error:
         raise Failure(error) from None
     ctx.exit(int(code))
 
 
-def _plans(accounts: AccountsFile, names: tuple[str, ...]) -> list[Plan]:
+def _plans(app, names: tuple[str, ...]):
+    """Every selected account's plan: its flow's steps and its objection text, checked before any browser starts."""
+    from automation.plan import Plan
+    from automation.templates import render_objection
+    from flows import flow_for
+    from flows.wording import expected_language, objection_text
+
     plans = []
-    for account in accounts.select(names):
+    for account in app.accounts().select(names):
         flow = flow_for(account.platform)
         language = expected_language(account.language, account.country)
         builtin = objection_text(language) if account.template is None else ""
         objection = render_objection(account, builtin, language)
-        plans.append(Plan(account, objection, flow.steps(account, objection), flow.wording, language))
+        plans.append(Plan(account, objection, flow.steps(account, objection), flow.wording, language, flow.site))
     return plans
 
 
-@dataclass
-class RunRequest:
-    """What the command line asked of a run."""
+def _run(app, names: tuple[str, ...], dry_run: bool, verbose: bool, *, as_json: bool, mirror: str | None,
+         **asked) -> ExitCode:
+    from automation import app as engine
+    from automation.config import parse_mirror
 
-    names: tuple[str, ...]
-    dry_run: bool
-    rehearse: bool
-    mirror: str | None
-    chromium: str | None
-    headed: bool
-    owner_wait: float  # seconds; 0 when headless
-    fresh_login: bool
-    force: bool
-    code_wait: float | None
-    concurrency: int
-    pause: float
-    as_json: bool
-    trace: Path | None
-    quiet: bool
-
-
-def _run(app: App, request: RunRequest) -> ExitCode:
-    accounts = app.accounts()
-    plans = _plans(accounts, request.names)  # every template and flow is checked before any browser starts
-    if request.dry_run:
-        _print_dry_run(plans, request.mirror)
+    mirror = parse_mirror(mirror) if mirror else None
+    plans = _plans(app, names)
+    if dry_run:
+        _print_dry_run(app, plans, mirror, full=verbose)
         return ExitCode.OK
+    request = engine.RunRequest(names=names, mirror=mirror, **asked)
+    result = engine.run(app, plans, request, _terminal())
+    from automation.report import as_json as reports_as_json, table
 
-    keyring = Keyring.open()
-    settings = BatchSettings(executable=find_chromium(request.chromium or accounts.settings.chromium),
-                             headed=request.headed, concurrency=request.concurrency, pause=request.pause)
-    ledger = app.ledger()
-    reports, plans_to_run = _settled_before_running(plans, ledger, app.archive, request.force, request.rehearse,
-                                                    keyring)
-    runnable = []
-    for plan in plans_to_run:
-        problem = missing_password(keyring, plan.account)
-        (reports.append(problem) if problem else runnable.append(plan))
-    progress = progress_for([plan.account.name for plan in runnable], quiet=request.quiet)
-    options = RunOptions(
-        archive=app.archive,
-        mirror=request.mirror,
-        rehearse=request.rehearse,
-        code_wait_seconds=request.code_wait or accounts.settings.code_wait_seconds,
-        ask=_terminal_prompt(progress),
-        sessions=SessionStore(default_state_dir()),
-        fresh_login=request.fresh_login,
-        owner_wait=request.owner_wait,
-        tell_owner=lambda message: click.echo(message, err=True),
-        trace=request.trace,
-        ledger=ledger,
-    )
-    batch = Batch(runnable, keyring, options, settings, progress)
-    if runnable:
-        with progress.shown():
-            reports += batch.run()
-
-    order = {plan.account.name: index for index, plan in enumerate(plans)}
-    reports.sort(key=lambda report: order[report.account])
-    click.echo(json.dumps(reports_as_json(reports), indent=2) if request.as_json else table(reports))
-    if batch.abandoned:  # browsers still running in their threads would crash an orderly interpreter exit
+    click.echo(json.dumps(reports_as_json(result.reports), indent=2) if as_json else table(result.reports))
+    if result.abandoned:  # browsers still running in their threads would crash an orderly interpreter exit
         sys.stdout.flush()
         os._exit(int(ExitCode.INTERRUPTED))
-    return exit_code(reports, request.rehearse)
+    return result.exit_code
 
 
-def _settled_before_running(plans: list[Plan], ledger: Ledger, archive: Path, force: bool, rehearse: bool,
-                            keyring: Keyring) -> tuple[list[AccountReport], list[Plan]]:
-    """Accounts whose objection is settled are skipped (unless --force); one whose Send was cut short and whose
-    answer from Meta has arrived since is settled now. The rest run: the flow checks Meta's page before filling."""
-    skipped, to_run = [], []
-    for plan in plans:
-        account = plan.account
-        entry = ledger.get(account.name)
-        if entry and entry.sent_but_unsettled and entry.evidence and not rehearse:
-            _check_mail(ledger, entry, account, archive, keyring)
-            entry = ledger.get(account.name)
-        if entry and entry.status in DONE and not (force or rehearse):
-            skipped.append(AccountReport(account.name, account.platform, outcomes.state(entry.status).name,
-                                         f"skipped: {entry.status} since {entry.since}; --force files again",
-                                         Path(entry.evidence) if entry.evidence else None))
-        else:
-            to_run.append(plan)
-    again = [plan.account.name for plan in to_run if (e := ledger.get(plan.account.name)) and e.status in DONE]
-    if again and not rehearse and sys.stdin.isatty():
-        click.confirm(f"Meta already has an objection for {', '.join(again)}. File again?", abort=True, err=True)
-    return skipped, to_run
-
-
-def _check_mail(ledger: Ledger, entry, account, archive: Path, keyring: Keyring) -> str | None:
-    """Looks for Meta's answer to an objection sent earlier; keeps it as evidence and moves the ledger on."""
-    source = mail_source(account, keyring)
-    if source is None or not entry.evidence or not entry.sent_at:
-        return None
-    folder = Path(entry.evidence)
-    since = dt.datetime.fromisoformat(entry.sent_at.replace("Z", "+00:00"))
-    try:
-        verdict = keep_meta_answers(source.messages_since(since), account.email, since, folder,
-                                    flow_for(account.platform).wording)
-    except ExpectedError as error:
-        click.echo(f"{account.name}: {error}", err=True)
-        return None
-    if verdict is None:
-        return None
-    seal(folder, archive, note=f"Meta's email: {verdict}")
-    status = verdict if verdict in ("honoured", "refused") else "confirmed"
-    ledger.record(account.name, account.platform, status, evidence=folder, note=f"Meta's email says: {verdict}")
-    return status
-
-
-def _terminal_prompt(progress):
-    lock = threading.Lock()
+def _terminal():
+    from automation.app import Terminal
 
     def ask(prompt: str) -> str | None:
-        if not (sys.stdin.isatty() and sys.stderr.isatty()):
-            return None
-        with lock, progress.suspended():
-            return click.prompt(prompt, hide_input=True, default="", show_default=False, err=True) or None
+        return click.prompt(prompt, hide_input=True, default="", show_default=False, err=True) or None
 
-    return ask
+    def confirm(question: str) -> None:
+        click.confirm(question, abort=True, err=True)
+
+    return Terminal(ask=ask, confirm=confirm, tell=lambda message: click.echo(message, err=True),
+                    interactive=sys.stdin.isatty() and sys.stderr.isatty())
 
 
-def _print_dry_run(plans: list[Plan], mirror: str | None) -> None:
+def _print_dry_run(app, plans, mirror: str | None, full: bool) -> None:
+    from automation.dryrun import dry_run_lines
+
     try:
-        keyring: Keyring | None = Keyring.open()
-        keyring_problem = ""
+        keyring, problem = app.keyring(), ""
     except ExpectedError as error:
-        keyring, keyring_problem = None, error.message
-    click.echo("Dry run: no browser is started, nothing is sent, no secret is read.")
-    if mirror:
-        click.echo(f"Meta's hosts would be served from the mirror {mirror}; every other host blocked.")
-    for plan in plans:
-        account = plan.account
-        click.echo("")
-        click.echo(f"Account {account.name} ({account.platform}, login {account.login}, country {account.country})")
-        click.echo(f"  Language expected: {_language_name(plan.language)} ({plan.language}); Meta's wording is matched "
-                   "in that language first, then in every other the tool knows")
-        for kind, what in SECRET_KINDS.items():
-            if kind == "mailbox" and account.mailbox is None:
-                continue
-            stored = "keyring unavailable: " + keyring_problem if keyring is None else (
-                "stored" if keyring.exists(account.name, kind) else "not stored")
-            click.echo(f"  {what}: {stored}")
-        click.echo(f"  Meta's emailed code: {mail_source_name(account)}")
-        click.echo("  Steps:")
-        for line in plan_lines(plan.steps, lambda key: plan.wording.say(key, plan.language), indent="    "):
-            click.echo(line)
-        source = f"your template {account.template}" if account.template else f"built-in, {_language_name(plan.language)}"
-        click.echo(f"  Objection text ({source}):")
-        for line in plan.objection.splitlines():
-            click.echo(f"    | {line}")
-
-
-def _language_name(code: str) -> str:
-    import pycountry
-
-    found = pycountry.languages.get(alpha_2=code)
-    return found.name if found else code
+        keyring, problem = None, error.message
+    for line in dry_run_lines(plans, mirror, keyring, problem, full):
+        click.echo(line)
 
 
 # -- credentials ------------------------------------------------------------------------------------------------------
@@ -331,7 +198,7 @@ def credentials() -> None:
     """Store, check and delete each account's password and 2FA secret in the OS keyring."""
 
 
-def _known_account(app: App, name: str):
+def _known_account(app, name: str):
     return app.accounts().get(name) if app.config.is_file() else None
 
 
@@ -340,15 +207,17 @@ def _known_account(app: App, name: str):
 @click.option("--no-totp", is_flag=True, help="Remove a stored 2FA secret (for an account without 2FA).")
 @click.pass_obj
 @reports_errors
-def credentials_set(app: App, name: str, no_totp: bool) -> None:
+def credentials_set(app, name: str, no_totp: bool) -> None:
     """Store NAME's Meta password, optionally its 2FA (TOTP) secret, and its mailbox password if it has a mailbox.
 
     At a terminal each is asked for without echo. Otherwise they are read from standard input: the password on the
     first line, the 2FA secret on the second (may be empty), the mailbox password on the third. They never go on
     the command line.
     """
+    from automation.credentials import normalise_totp_secret
+
     account = _known_account(app, name)
-    keyring = Keyring.open()
+    keyring = app.keyring()
     wants_mailbox = account is not None and account.mailbox is not None
     if sys.stdin.isatty():
         password = click.prompt("Meta password", hide_input=True)
@@ -387,9 +256,12 @@ def credentials_set(app: App, name: str, no_totp: bool) -> None:
 @click.argument("name")
 @click.pass_obj
 @reports_errors
-def credentials_delete(app: App, name: str) -> None:
+def credentials_delete(app, name: str) -> None:
     """Delete everything stored for NAME."""
-    keyring = Keyring.open()
+    from automation.credentials import SECRET_KINDS
+    from automation.sessions import SessionStore, default_state_dir
+
+    keyring = app.keyring()
     removed = [SECRET_KINDS[kind] for kind in SECRET_KINDS if keyring.delete(name, kind)]
     if SessionStore(default_state_dir()).delete(name):
         removed.append("saved browser session")
@@ -400,9 +272,11 @@ def credentials_delete(app: App, name: str) -> None:
 @click.argument("names", nargs=-1)
 @click.pass_obj
 @reports_errors
-def credentials_check(app: App, names: tuple[str, ...]) -> None:
+def credentials_check(app, names: tuple[str, ...]) -> None:
     """Say what is stored for each account (all in the accounts file if none is named); never prints a secret."""
-    keyring = Keyring.open()
+    from automation.credentials import normalise_totp_secret
+
+    keyring = app.keyring()
     known = {account.name: account for account in app.accounts().accounts} if app.config.is_file() else {}
     names = names or tuple(known)
     complete = True
@@ -431,9 +305,11 @@ def credentials_check(app: App, names: tuple[str, ...]) -> None:
 @credentials.command("list")
 @click.pass_obj
 @reports_errors
-def credentials_list(app: App) -> None:
+def credentials_list(app) -> None:
     """List the accounts file's accounts and which secrets each has stored."""
-    keyring = Keyring.open()
+    from automation.credentials import SECRET_KINDS
+
+    keyring = app.keyring()
     for account in app.accounts().accounts:
         stored = [what for kind, what in SECRET_KINDS.items() if keyring.exists(account.name, kind)]
         click.echo(f"{account.name} ({account.platform}): {', '.join(stored) or 'nothing stored'}")
@@ -445,24 +321,21 @@ def credentials_list(app: App) -> None:
 @click.option("--check-mail", is_flag=True, help="Look in each account's mailbox for Meta's answer first.")
 @click.pass_obj
 @reports_errors
-def status(app: App, check_mail: bool) -> None:
+def status(app, check_mail: bool) -> None:
     """Where each account's objection stands, since when, and what to do next."""
-    ledger = app.ledger()
+    from automation.app import status_rows
+
+    sites = None
     if check_mail:
-        accounts = {account.name: account for account in app.accounts().accounts}
-        keyring = Keyring.open()
-        for entry in ledger.all():
-            if entry.account in accounts and entry.status in ("submitted", "confirmed"):
-                found = _check_mail(ledger, entry, accounts[entry.account], app.archive, keyring)
-                if found:
-                    click.echo(f"{entry.account}: Meta's email found, now {found}", err=True)
-    entries = ledger.all()
-    if not entries:
+        from flows import flow_for
+
+        sites = {account.name: (flow_for(account.platform).wording, flow_for(account.platform).site)
+                 for account in app.accounts().accounts}
+    rows = status_rows(app, sites, tell=lambda message: click.echo(message, err=True))
+    if not rows:
         click.echo("The ledger is empty: no objection has been filed from this computer yet.")
         return
-    rows = [("ACCOUNT", "PLATFORM", "STATUS", "SINCE", "NEXT")]
-    rows += [(e.account, e.platform, e.shown_status, e.since, outcomes.next_action(e.shown_status, e.account))
-             for e in entries]
+    rows = [("ACCOUNT", "PLATFORM", "STATUS", "SINCE", "NEXT"), *rows]
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths)) + "  " + row[4])
@@ -475,8 +348,11 @@ def archive() -> None:
 
 @archive.command("list")
 @click.pass_obj
-def archive_list(app: App) -> None:
+def archive_list(app) -> None:
     """Every submission: its ID, outcome and whether it is sealed."""
+    from automation import exporting
+    from automation.chain import submission_folders
+
     folders = submission_folders(app.archive)
     if not folders:
         click.echo(f"No submissions in {app.archive}.")
@@ -490,8 +366,10 @@ def archive_list(app: App) -> None:
 @click.argument("submission")
 @click.pass_obj
 @reports_errors
-def archive_show(app: App, submission: str) -> None:
+def archive_show(app, submission: str) -> None:
     """One submission's receipt and files."""
+    from automation import exporting
+
     folder = exporting.find_submission(app.archive, submission)
     receipt = exporting.receipt_of(folder)
     for key in ("account", "platform", "outcome", "reason", "started_at", "sent_at", "finished_at", "confirmation_text"):
@@ -505,8 +383,11 @@ def archive_show(app: App, submission: str) -> None:
 @click.argument("submission", required=False)
 @click.pass_obj
 @reports_errors
-def archive_verify(app: App, submission: str | None) -> None:
+def archive_verify(app, submission: str | None) -> None:
     """Re-hash every file and re-check the chain of manifests; exit 1 on any mismatch."""
+    from automation import exporting
+    from automation.chain import submission_folders, verify
+
     if submission:
         exporting.find_submission(app.archive, submission)
     problems, unfinished = verify(app.archive, submission)
@@ -526,8 +407,10 @@ def archive_verify(app: App, submission: str | None) -> None:
               help="The zip file to write.")
 @click.pass_obj
 @reports_errors
-def archive_export(app: App, submissions: tuple[str, ...], target: Path) -> None:
+def archive_export(app, submissions: tuple[str, ...], target: Path) -> None:
     """Write a zip for a complaint: the files, and an index.html showing screenshots, the text sent and the timeline."""
+    from automation import exporting
+
     exporting.export(app.archive, list(submissions), target)
     click.echo(f"wrote {target}")
 
@@ -536,8 +419,10 @@ def archive_export(app: App, submissions: tuple[str, ...], target: Path) -> None
 @click.option("--open", "open_it", is_flag=True, help="Open it in your browser.")
 @click.pass_obj
 @reports_errors
-def archive_report(app: App, open_it: bool) -> None:
+def archive_report(app, open_it: bool) -> None:
     """Write an HTML page of the whole archive (status, screenshots and receipts per account)."""
+    from automation import exporting
+
     target = exporting.report(app.archive, app.ledger().all())
     click.echo(f"wrote {target}")
     if open_it:

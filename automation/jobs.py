@@ -24,25 +24,16 @@ from automation.config import Account
 from automation.credentials import Keyring
 from automation.errors import ExpectedError
 from automation.ledger import Entry, Ledger
+from automation.plan import Plan
 from automation.runner import Job, Result, Runner
 from automation.sessions import SessionStore
 from automation.tracing import Tracer
-from automation.steps import Step
 from automation.wording import Wording
 
 log = logging.getLogger(__name__)
 
 # Outcomes that come with their own evidence of the page; the others get a final screenshot.
 OWN_EVIDENCE = ("confirmed", "submitted", "rehearsed", "interrupted", "already_objected", "form_changed")
-
-
-@dataclass
-class Plan:
-    account: Account
-    objection: str
-    steps: list[Step]
-    wording: Wording
-    language: str = "en"  # the language the account's pages are expected in
 
 
 @dataclass
@@ -153,7 +144,7 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
         "sent_at": result.notes.get("sent_at"),
         "finished_at": iso(utc_now()),
     }
-    answer = (_meta_answer(account, keyring, result, evidence, plan.wording)
+    answer = (_site_answer(account, keyring, result, evidence, plan.wording)
               if result.status in ("confirmed", "submitted") else None)
     if answer:
         receipt["meta_answer"] = answer
@@ -224,7 +215,7 @@ def _walk(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions, e
 
 def _settled(result: Result, previous: Entry | None, answer: str | None) -> tuple[str, str]:
     if result.status in ("confirmed", "submitted") and answer in ("honoured", "refused"):
-        return answer, f"Meta's email says the objection is {answer}"
+        return answer, f"the email answering it says it is {answer}"
     if result.status == "already_objected" and previous is not None and previous.sent_but_unsettled:
         return "confirmed", "sent on an earlier run that stopped short; Meta's page now says the objection is in place"
     return outcomes.ledger_name(result.status), result.reason
@@ -247,7 +238,7 @@ def seal_unfinished(archive: Path, account: str) -> None:
         seal(run, archive, note="unfinished: the run stopped before it finished; files kept as captured")
 
 
-def _meta_answer(account: Account, keyring: Keyring, result: Result, evidence: EvidenceFolder,
+def _site_answer(account: Account, keyring: Keyring, result: Result, evidence: EvidenceFolder,
                  wording: Wording) -> str | None:
     """Meta's email answering the objection, if it has arrived: kept as .eml evidence; its verdict returned."""
     source = mail_source(account, keyring)
@@ -255,13 +246,13 @@ def _meta_answer(account: Account, keyring: Keyring, result: Result, evidence: E
         return None
     since = dt.datetime.fromisoformat(result.notes["sent_at"].replace("Z", "+00:00"))
     try:
-        return keep_meta_answers(source.messages_since(since), account.email, since, evidence.path, wording)
+        return keep_answers(source.messages_since(since), account.email, since, evidence.path, wording)
     except ExpectedError as error:  # the objection stands; the email can be fetched later with status --check-mail
         log.warning("%s: could not look for Meta's email: %s", account.name, error.message)
         return None
 
 
-def keep_meta_answers(messages, address: str, since: dt.datetime, folder: Path, wording: Wording) -> str | None:
+def keep_answers(messages, address: str, since: dt.datetime, folder: Path, wording: Wording) -> str | None:
     """Saves each of Meta's answers not saved yet into the submission folder; returns the latest verdict."""
     verdict = None
     for message, raw in mailcodes.answers_from_meta(messages, address, since):

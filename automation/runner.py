@@ -252,7 +252,9 @@ class Runner:
         if target.url is not None:
             return re.search(target.url, self.page.url, re.IGNORECASE) is not None
         try:
-            if target.field is not None or target.key is None:
+            if target.field is not None:  # shows: there is one at least (locating it needs it to be the only one)
+                return self.page.locator(self.STRUCTURE_SELECTORS[target.field]).filter(visible=True).count() > 0
+            if target.key is None:
                 return self.locate(target) is not None
             pattern = self.job.wording.pattern(target.key)
             return pattern is not None and self._by_words(target, pattern).filter(visible=True).count() > 0

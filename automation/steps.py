@@ -323,3 +323,41 @@ def plan_lines(steps: list[Step], say: Say = plain, indent: str = "  ") -> list[
             else:
                 lines.append(f"{indent}   - if none shows: stop, and keep a snapshot of the page to report")
     return lines
+
+
+def _actions(steps: list[Step], say: Say) -> list[str]:
+    """What a case does, for the short plan: its own actions, each once, and the branches it goes on to by purpose."""
+    found: list[str] = []
+    for step in steps:
+        if isinstance(step, (Record, Capture, ExpectGone)):
+            continue
+        if isinstance(step, Branch):
+            action = f"then {step.purpose}"
+        elif isinstance(step, Outcome):
+            action = f"stop: {step.status.replace('_', ' ')}"
+        else:
+            action = step.describe(say)
+        if action not in found:
+            found.append(action)
+    return found
+
+
+def summary_lines(steps: list[Step], say: Say = plain, indent: str = "  ") -> list[str]:
+    """The steps as a short plan a person checks in a minute: each step, and for each branch one line per case
+    with what that case does; the same list the runner executes, folded (--dry-run -v unfolds it)."""
+    lines: list[str] = []
+    number = 0
+    for step in steps:
+        if isinstance(step, Record):
+            continue
+        number += 1
+        if not isinstance(step, Branch):
+            lines.append(f"{indent}{number}. {step.describe(say)}")
+            continue
+        lines.append(f"{indent}{number}. {step.purpose}, whichever shows:")
+        for case in step.cases:
+            done = "; ".join(_actions(case.steps, say)) or "go on"
+            lines.append(f"{indent}   - {case.when[0].describe(say)}: {done}")
+        if step.otherwise is not None:
+            lines.append(f"{indent}   - none of these: {'; '.join(_actions(step.otherwise, say))}")
+    return lines

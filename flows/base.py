@@ -16,6 +16,7 @@ class Flow:
     id: str  # unique: what the registry is keyed by
     platform: str  # the accounts file's `platform` value this flow handles
     title: str  # what the flow files, in a few words
+    site: str  # whose pages these are, as a user calls them ("Meta")
     hosts: tuple[str, ...]  # every host its steps open; a mirror must serve them
     wording: Wording  # the tables its steps' wording keys are looked up in
     build: Callable[[Account, str], list[Step]]  # (account, rendered objection text) -> steps

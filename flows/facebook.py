@@ -19,7 +19,7 @@ TRUST_BROWSER = meta.Interstitial(purpose="trust this browser", shows=button("tr
 def build(account: Account, objection: str) -> list[Step]:
     return [
         Goto(url=f"{HOME}/"),
-        *meta.login(account, signed_in_address=SIGNED_IN, interstitials=[TRUST_BROWSER]),
+        *meta.login(account, login_url=f"{HOME}/login/", login_address=r"^https://www\.facebook\.com/login", signed_in_address=SIGNED_IN, interstitials=[TRUST_BROWSER]),
         Goto(url=f"{HOME}/privacy/center/"),
         Branch(
             purpose="the Privacy Centre: a way to the objection form",
@@ -44,6 +44,7 @@ FLOW = Flow(
     id="facebook-ai-objection",
     platform="facebook",
     title="Facebook: object to the use of your information for AI at Meta",
+    site="Meta",
     hosts=("www.facebook.com",),
     wording=META,
     build=build,

@@ -23,7 +23,7 @@ NOTIFICATIONS = meta.Interstitial(purpose="turn on notifications", shows=text("n
 def build(account: Account, objection: str) -> list[Step]:
     return [
         Goto(url=f"{HOME}/"),
-        *meta.login(account, signed_in_address=SIGNED_IN, interstitials=[SAVE_LOGIN_INFO, NOTIFICATIONS]),
+        *meta.login(account, login_url=f"{HOME}/accounts/login/", login_address=r"^https://www\.instagram\.com/accounts/login", signed_in_address=SIGNED_IN, interstitials=[SAVE_LOGIN_INFO, NOTIFICATIONS]),
         Goto(url=f"{PRIVACY_CENTER}/policy/"),
         Branch(
             purpose="the Privacy Policy's box on the right to object",
@@ -50,6 +50,7 @@ FLOW = Flow(
     id="instagram-ai-objection",
     platform="instagram",
     title="Instagram: object to the use of your information for AI at Meta",
+    site="Meta",
     hosts=("www.instagram.com", "privacycenter.instagram.com", "help.instagram.com"),
     wording=META,
     build=build,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from automation.config import Account
 from automation.steps import (Branch, Capture, Case, Check, Click, EmailCode, ExpectGone, Fill, FillForm, FormField,
-                              HandOff, Outcome, Record, Screenshot, Step, Submit, Target, TypeSecret, button, field,
-                              label, link, role, text, url)
+                              Goto, HandOff, Outcome, Record, Screenshot, Step, Submit, Target, TypeSecret, button,
+                              field, label, link, role, text, url)
 
 COOKIE_DECLINE = button("cookie_decline")
 PASSWORD = field("password")
@@ -54,9 +54,13 @@ def signed_in(address: str, then: list[Step] | None = None) -> list[Case]:
     ]
 
 
-def login(account: Account, *, signed_in_address: str, interstitials: list[Interstitial]) -> list[Step]:
+def login(account: Account, *, login_url: str, login_address: str, signed_in_address: str,
+          interstitials: list[Interstitial]) -> list[Step]:
     """From the site's home page: a saved session that is still signed in goes straight on; otherwise the cookie
-    dialog, the login form, then each step Meta may or may not ask for, in order. Ends signed in, or stops."""
+    dialog, the login form, then each step Meta may or may not ask for, in order. Ends signed in, or stops.
+
+    A home page that shows neither a login form nor the account menu (a landing page, or wording the tables do not
+    know) sends the flow to `login_url`, where the page decides; `login_address` is that address as a pattern."""
     past_login = signed_in(signed_in_address)
     later_pages = [Case(when=[item.shows], steps=[]) for item in interstitials]
     log_in: list[Step] = [
@@ -92,12 +96,21 @@ def login(account: Account, *, signed_in_address: str, interstitials: list[Inter
         log_in.append(Branch(purpose=f"{item.purpose}, when asked", cases=[
             Case(when=[item.shows], steps=[Click(target=item.answer)]), checkpoint(account), *still_later, *past_login,
         ]))
+    saved = [Record(key="logged_in_with", value="saved session")]
+    form_or_menu = [
+        Case(when=[PASSWORD, COOKIE_DECLINE], steps=log_in),
+        checkpoint(account),
+        Case(when=[link("account_menu"), button("account_menu")], unless=[PASSWORD], steps=saved),
+    ]
+    # At the login address itself, a settled page without a login form is a signed-in one: Meta either sends a
+    # signed-in browser on, or shows the signed-in page right there.
+    no_login_form = Case(when=[url(signed_in_address, "an address past the login"),
+                               url(login_address, "the login address")],
+                         unless=[PASSWORD, COOKIE_DECLINE, label("login_field")], settled=True, steps=saved)
     return [
-        Branch(purpose="the home page: signed in by a saved session, or the login form", cases=[
-            Case(when=[PASSWORD, COOKIE_DECLINE], steps=log_in),
-            checkpoint(account),
-            *signed_in(signed_in_address, [Record(key="logged_in_with", value="saved session")]),
-        ]),
+        Branch(purpose="the home page: signed in by a saved session, or the login form", cases=form_or_menu,
+               otherwise=[Goto(url=login_url), Branch(purpose="the login page, or signed in by a saved session",
+                                                      cases=[*form_or_menu, no_login_form])]),
         Branch(purpose="signed in", cases=[checkpoint(account), *past_login]),
         Record(key="signed_in", value="yes"),
     ]
@@ -254,7 +267,8 @@ def _after_send(wait: float) -> Branch:
         Case(when=[text("too_short")], steps=[Outcome(
             status="failed", reason="Meta rejected the objection text as too short; write a longer template",
         )]),
-        Case(when=[CODE_FIELD], unless=[SEND_SHOWN], steps=[
+        # The code step: a field for the code, and no longer the form's text area (its Send button may stay).
+        Case(when=[CODE_FIELD], unless=[field("textarea")], steps=[
             EmailCode(target=label("code_field", fallback="code")),
             Click(target=CONFIRM_CODE),
             Branch(purpose="after the emailed code", timeout=wait, patience=4, otherwise=taken_but_unrecognised(wait),

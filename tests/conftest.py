@@ -127,11 +127,9 @@ class Cli:
                               timeout=timeout)
 
 
-@pytest.fixture
-def cli(tmp_path, keyring_session, chromium_path) -> Cli:
-    """The real CLI, with its own HOME and keyring service, the real keyring, and Debian's Chromium."""
-    home = tmp_path / "home"
-    home.mkdir()
+def make_cli(home: Path, keyring_session: dict[str, str], chromium_path: str) -> Cli:
+    """The real CLI with its own HOME, ledger and keyring service, the real keyring, and Debian's Chromium."""
+    home.mkdir(parents=True, exist_ok=True)
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(home),
@@ -146,3 +144,9 @@ def cli(tmp_path, keyring_session, chromium_path) -> Cli:
         "XDG_DATA_HOME": str(home / ".local" / "share"),  # this test's own ledger; the keyring has its own folder
     }
     return Cli(env=env, home=home)
+
+
+@pytest.fixture
+def cli(tmp_path, keyring_session, chromium_path) -> Cli:
+    """The real CLI, with its own HOME and keyring service, the real keyring, and Debian's Chromium."""
+    return make_cli(tmp_path / "home", keyring_session, chromium_path)

@@ -124,11 +124,12 @@ def test_dry_run_starts_no_browser_sends_nothing_and_prints_the_steps_it_would_r
     assert "open https://www.facebook.com/" in out and 'SEND: click the "Send" button' in out
     assert "Language expected: English (en)" in out
     assert "| I object, under Article 21(1)" in out
-    # What a person reads is words, not regular expressions.
+    # What a person reads is words, not regular expressions, and a plan checked in a minute.
     assert not any(token in out for token in ("^\\s", "\\s*", "(?", "|(", ".{0,"))
-    # The printed steps are the very list the run executes.
+    assert len(out.split("Objection text")[0].splitlines()) <= 40
+    # The printed plan is the very list the run executes: folded by default, every step and branch with -v.
     from automation.config import load_accounts
-    from automation.steps import plan_lines
+    from automation.steps import plan_lines, summary_lines
     from automation.templates import render_objection
     from flows import flow_for
     from flows.wording import objection_text
@@ -136,8 +137,13 @@ def test_dry_run_starts_no_browser_sends_nothing_and_prints_the_steps_it_would_r
     account = load_accounts(run.config).accounts[0]
     flow = flow_for("facebook")
     steps = flow.steps(account, render_objection(account, objection_text("en"), "en"))
-    for line in plan_lines(steps, lambda key: flow.wording.say(key, "en"), indent="    "):
+    say = lambda key: flow.wording.say(key, "en")  # noqa: E731
+    for line in summary_lines(steps, say, indent="    "):
         assert line in out
+    full = run.run("--dry-run", "-v").stdout
+    for line in plan_lines(steps, say, indent="    "):
+        assert line in full
+    assert len(full.splitlines()) > 2 * len(out.splitlines())
 
 
 def test_a_rehearsal_fills_the_form_and_files_nothing(scenario):

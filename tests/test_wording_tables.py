@@ -1,7 +1,8 @@
 """The wording tables and the built-in objection texts, per language: complete, sourced, and matching as intended.
 
-Fast and without a browser. `research` phrasings must be quotes from shared/meta-flows.md (the research notes, a
-sibling folder of the repository); a phrasing that had to be normalised goes in RESEARCH_ALLOWED with the reason.
+Fast and without a browser. `research` phrasings must be quotes from docs/research/meta-flows.md (the team's research
+notes, kept in the repository as of the date in their header); a phrasing that had to be normalised goes in
+RESEARCH_ALLOWED with the reason.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from automation.wording import Wording
 ROOT = Path(__file__).resolve().parents[1]
 WORDING = ROOT / "flows" / "wording"
 OBJECTIONS = ROOT / "flows" / "objections"
-META_FLOWS = Path(__file__).resolve().parents[2] / "shared" / "meta-flows.md"
+META_FLOWS = Path(__file__).resolve().parents[1] / "docs" / "research" / "meta-flows.md"
 
 LANGUAGES = ("en", "de", "fr", "it", "es", "nl", "pl")
 PLACEHOLDERS = {"{account}", "{country}", "{name}", "{date}"}
@@ -45,8 +46,7 @@ def wording() -> Wording:
 @pytest.fixture(scope="module")
 def notes() -> str:
     if not META_FLOWS.is_file():
-        pytest.fail(f"{META_FLOWS} is missing: the research notes the wording tables quote must be beside the "
-                    "repository (shared/meta-flows.md)")
+        pytest.fail(f"{META_FLOWS} is missing: the research notes the wording tables quote belong in the repository")
     return _fold(META_FLOWS.read_text(encoding="utf-8"))
 
 

@@ -1,0 +1,212 @@
+"""The engine's entry points for the command line: one App that opens the accounts file, keyring and ledger when a
+command first needs them; a run over plans; where each request stands.
+
+Everything here decides; the CLI only parses, calls, and prints. Nothing here imports Playwright until a run
+actually starts a browser, so that --help, --dry-run, credentials and status start at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from automation import outcomes
+from automation.errors import ExitCode, ExpectedError
+
+if TYPE_CHECKING:
+    from automation.config import Account, AccountsFile
+    from automation.credentials import Keyring
+    from automation.jobs import AccountReport, Plan
+    from automation.ledger import Entry, Ledger
+    from automation.wording import Wording
+
+
+@dataclass
+class App:
+    config: Path
+    archive: Path
+    ledger_path: Path
+    languages: list[str] | None = None  # the languages an account may name
+    _keyring: "Keyring | None" = field(default=None, repr=False)
+    _ledger: "Ledger | None" = field(default=None, repr=False)
+
+    def accounts(self) -> "AccountsFile":
+        from automation.config import load_accounts
+
+        return load_accounts(self.config, languages=self.languages)
+
+    def keyring(self) -> "Keyring":
+        if self._keyring is None:
+            from automation.credentials import Keyring
+
+            self._keyring = Keyring.open()
+        return self._keyring
+
+    def ledger(self) -> "Ledger":
+        if self._ledger is None:
+            from automation.ledger import Ledger
+
+            self._ledger = Ledger(self.ledger_path.expanduser())
+        return self._ledger
+
+
+@dataclass
+class RunRequest:
+    """What the command line asked of a run."""
+
+    names: tuple[str, ...] = ()
+    rehearse: bool = False
+    mirror: str | None = None
+    chromium: str | None = None
+    headed: bool = False
+    owner_wait: float = 0  # seconds; 0 when headless
+    fresh_login: bool = False
+    force: bool = False
+    code_wait: float | None = None
+    concurrency: int = 1
+    pause: float = 5
+    trace: Path | None = None
+    quiet: bool = False
+
+
+@dataclass
+class Terminal:
+    """How the engine talks to the person at the terminal, if there is one (the CLI supplies these)."""
+
+    ask: Callable[[str], str | None] = lambda prompt: None  # None: nobody to ask
+    confirm: Callable[[str], None] = lambda question: None  # raises to stop the run when the answer is no
+    tell: Callable[[str], None] = lambda message: None
+    interactive: bool = False
+
+
+@dataclass
+class RunResult:
+    reports: list["AccountReport"]
+    exit_code: ExitCode
+    abandoned: bool = False  # a second Ctrl-C left browsers running: leave at once
+
+
+def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal) -> RunResult:
+    """Files every plan that is not settled yet, and returns one report per plan, in the plans' order."""
+    from automation.batch import Batch, BatchSettings
+    from automation.browser import find_chromium
+    from automation.jobs import RunOptions, missing_password
+    from automation.progress import progress_for
+    from automation.sessions import SessionStore, default_state_dir
+
+    accounts = app.accounts()
+    keyring = app.keyring()
+    settings = BatchSettings(executable=find_chromium(request.chromium or accounts.settings.chromium),
+                             headed=request.headed, concurrency=request.concurrency, pause=request.pause)
+    reports, to_run = settled_before_running(app, plans, request, terminal)
+    runnable = []
+    for plan in to_run:
+        problem = missing_password(keyring, plan.account)
+        (reports.append(problem) if problem else runnable.append(plan))
+    progress = progress_for([plan.account.name for plan in runnable], quiet=request.quiet)
+    options = RunOptions(
+        archive=app.archive,
+        mirror=request.mirror,
+        rehearse=request.rehearse,
+        code_wait_seconds=request.code_wait or accounts.settings.code_wait_seconds,
+        ask=_one_at_a_time(terminal, progress),
+        sessions=SessionStore(default_state_dir()),
+        fresh_login=request.fresh_login,
+        owner_wait=request.owner_wait,
+        tell_owner=terminal.tell,
+        trace=request.trace,
+        ledger=app.ledger(),
+    )
+    batch = Batch(runnable, keyring, options, settings, progress)
+    if runnable:
+        with progress.shown():
+            reports += batch.run()
+    order = {plan.account.name: index for index, plan in enumerate(plans)}
+    reports.sort(key=lambda report: order[report.account])
+    return RunResult(reports, outcomes.exit_code([r.status for r in reports], request.rehearse), batch.abandoned)
+
+
+def _one_at_a_time(terminal: Terminal, progress) -> Callable[[str], str | None]:
+    """Questions from several accounts' workers, one at a time, with the live table out of the way."""
+    lock = threading.Lock()
+
+    def ask(prompt: str) -> str | None:
+        if not terminal.interactive:
+            return None
+        with lock, progress.suspended():
+            return terminal.ask(prompt)
+
+    return ask
+
+
+def settled_before_running(app: App, plans: list["Plan"], request: RunRequest,
+                           terminal: Terminal) -> tuple[list["AccountReport"], list["Plan"]]:
+    """Requests that are settled are skipped (unless --force); one whose Send was cut short and whose answer has
+    arrived since is settled now. The rest run: the flow checks the site's page before filling anything."""
+    from automation.jobs import AccountReport
+
+    ledger = app.ledger()
+    skipped, to_run = [], []
+    for plan in plans:
+        account = plan.account
+        entry = ledger.get(account.name)
+        if entry and entry.sent_but_unsettled and entry.evidence and not request.rehearse:
+            check_mail(app, entry, account, plan.wording, plan.site, terminal.tell)
+            entry = ledger.get(account.name)
+        if entry and entry.status in outcomes.SETTLED_IN_LEDGER and not (request.force or request.rehearse):
+            skipped.append(AccountReport(account.name, account.platform, outcomes.state(entry.status).name,
+                                         f"skipped: {entry.status} since {entry.since}; --force files again",
+                                         Path(entry.evidence) if entry.evidence else None))
+        else:
+            to_run.append(plan)
+    again = [plan.account.name for plan in to_run
+             if (e := ledger.get(plan.account.name)) and e.status in outcomes.SETTLED_IN_LEDGER]
+    if again and not request.rehearse and terminal.interactive:
+        sites = sorted({plan.site for plan in to_run if plan.account.name in again})
+        terminal.confirm(f"{' and '.join(sites)} already has the request for {', '.join(again)}. File again?")
+    return skipped, to_run
+
+
+def check_mail(app: App, entry: "Entry", account: "Account", wording: "Wording", site: str,
+               tell: Callable[[str], None] = lambda message: None) -> str | None:
+    """Looks for the site's answer to a request sent earlier; keeps it as evidence and moves the ledger on."""
+    from automation.chain import seal
+    from automation.jobs import keep_answers
+    from automation.mailsource import mail_source
+
+    source = mail_source(account, app.keyring())
+    if source is None or not entry.evidence or not entry.sent_at:
+        return None
+    folder = Path(entry.evidence)
+    since = dt.datetime.fromisoformat(entry.sent_at.replace("Z", "+00:00"))
+    try:
+        verdict = keep_answers(source.messages_since(since), account.email, since, folder, wording)
+    except ExpectedError as error:
+        tell(f"{account.name}: {error}")
+        return None
+    if verdict is None:
+        return None
+    seal(folder, app.archive, note=f"{site}'s email: {verdict}")
+    status = verdict if verdict in ("honoured", "refused") else "confirmed"
+    app.ledger().record(account.name, account.platform, status, evidence=folder, note=f"{site}'s email says: {verdict}")
+    return status
+
+
+def status_rows(app: App, sites: dict[str, tuple["Wording", str]] | None = None,
+                tell: Callable[[str], None] = lambda message: None) -> list[tuple[str, str, str, str, str]]:
+    """Each request's row: account, platform, status, since, what to do next. With `sites` (per account name: the
+    flow's wording and site name), first look in each mailbox for the answer to requests still waiting for one."""
+    ledger = app.ledger()
+    if sites is not None:
+        accounts = {account.name: account for account in app.accounts().accounts}
+        for entry in ledger.all():
+            if entry.account in accounts and entry.account in sites and entry.status in outcomes.AWAITING_ANSWER:
+                wording, site = sites[entry.account]
+                found = check_mail(app, entry, accounts[entry.account], wording, site, tell)
+                if found:
+                    tell(f"{entry.account}: {site}'s email found, now {found}")
+    return [(e.account, e.platform, e.shown_status, e.since, outcomes.next_action(e.shown_status, e.account))
+            for e in ledger.all()]

@@ -1,0 +1,48 @@
+"""What --dry-run prints: per account, what is stored, where codes come from, the plan in words, and the text."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from automation.steps import plan_lines, summary_lines
+
+if TYPE_CHECKING:
+    from automation.credentials import Keyring
+    from automation.jobs import Plan
+
+SECRETS = {"password": "password", "totp": "2FA (TOTP) secret", "mailbox": "mailbox password"}
+
+
+def language_name(code: str) -> str:
+    import pycountry
+
+    found = pycountry.languages.get(alpha_2=code)
+    return found.name if found else code
+
+
+def dry_run_lines(plans: list["Plan"], mirror: str | None, keyring: "Keyring | None", keyring_problem: str,
+                  full: bool) -> list[str]:
+    from automation.mailsource import mail_source_name
+
+    lines = ["Dry run: no browser is started, nothing is sent, no secret is read."]
+    if mirror:
+        lines.append(f"The site's hosts would be served from the mirror {mirror}; every other host blocked.")
+    for plan in plans:
+        account = plan.account
+        say = (lambda p: lambda key: p.wording.say(key, p.language))(plan)
+        lines += ["", f"Account {account.name} ({account.platform}, login {account.login}, country {account.country})",
+                  f"  Language expected: {language_name(plan.language)} ({plan.language}); {plan.site}'s wording is "
+                  "matched in that language first, then in every other the tool knows"]
+        for kind, what in SECRETS.items():
+            if kind == "mailbox" and account.mailbox is None:
+                continue
+            stored = "keyring unavailable: " + keyring_problem if keyring is None else (
+                "stored" if keyring.exists(account.name, kind) else "not stored")
+            lines.append(f"  {plan.site} {what}: {stored}" if kind != "mailbox" else f"  {what.capitalize()}: {stored}")
+        lines.append(f"  {plan.site}'s emailed code: {mail_source_name(account)}")
+        lines.append("  Steps (every step and branch: --dry-run -v):" if not full else "  Steps:")
+        lines += (plan_lines if full else summary_lines)(plan.steps, say, indent="    ")
+        source = f"your template {account.template}" if account.template else f"built-in, {language_name(plan.language)}"
+        lines.append(f"  Objection text ({source}):")
+        lines += [f"    | {line}" for line in plan.objection.splitlines()]
+    return lines

@@ -1,0 +1,19 @@
+"""What one account's run will do: its steps, the text it sends, the wording they are matched with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from automation.config import Account
+from automation.steps import Step
+from automation.wording import Wording
+
+
+@dataclass
+class Plan:
+    account: Account
+    objection: str
+    steps: list[Step]
+    wording: Wording
+    language: str = "en"  # the language the account's pages are expected in
+    site: str = "the site"  # whose pages these are, as the user calls them
