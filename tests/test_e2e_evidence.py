@@ -219,7 +219,7 @@ def plain_steps(stderr_line: str) -> str | None:
 
 
 KILL_SEED = int(os.environ.get("SUBMIT_OBJECTIONS_KILL_SEED", "20261201"))
-KILL_SAMPLE = 2  # steps away from Send, besides every boundary right around it
+KILL_SAMPLE = 1  # steps away from Send, besides every boundary right around it
 
 
 def kill_points(descriptions: list[str], seed: int) -> list[int]:

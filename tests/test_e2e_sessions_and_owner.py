@@ -69,12 +69,14 @@ def screen(tmp_path):
     for tool in ("Xvfb", "xdotool"):
         if not shutil.which(tool):
             pytest.fail(f"{tool} is missing: run `make test`, which installs xvfb and xdotool")
-    display = f":{os.getpid() % 400 + 100}"
-    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x1000x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{display[1:]}").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    # Xvfb picks a free display itself and writes its number to the pipe once it is ready (tests run in parallel).
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x1000x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,))
+    os.close(write_end)
+    with os.fdopen(read_end) as ready:
+        display = ":" + ready.readline().strip()
+    assert display != ":", "Xvfb did not start"
     yield display
     server.terminate()
     server.wait(10)
