@@ -85,7 +85,7 @@ class Batch:
 
     def _work(self, finished: threading.Event) -> None:
         try:
-            with launch(self.settings.executable, headed=self.settings.headed) as browser:
+            with launch(self.settings.executable, headed=self.settings.headed, mirror=self.options.mirror is not None) as browser:
                 first = True
                 while not self.cancel.is_set():
                     try:

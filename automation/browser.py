@@ -82,10 +82,30 @@ def _playwright_chromium() -> str | None:
     return path if path and Path(path).is_file() else None
 
 
+# Google services the browser would call on its own (sign-in, autofill, updates, safe browsing lists): a run needs
+# none of them, and each call would tell Google that the tool runs. They resolve to NOWHERE.
+BACKGROUND_HOSTS = ("accounts.google.com", "*.googleapis.com", "*.gvt1.com", "*.gvt2.com", "clients*.google.com",
+                    "www.google.com", "update.googleapis.com", "*.google-analytics.com", "*.doubleclick.net")
+# Besides Playwright's own switches (background networking, component updates, field trials are off already).
+# Where a name the browser should not reach resolves to: a loopback address nothing listens on. A refused
+# connection stays on this machine; a failed lookup (~NOTFOUND) would make Chromium probe Google's DNS instead.
+NOWHERE = "127.255.255.254"
+QUIET_SWITCHES = ("--disable-sync", "--disable-domain-reliability", "--no-pings", "--dns-prefetch-disable")
+
+
+def launch_args(mirror: bool) -> list[str]:
+    """With a mirror every page request is answered through the route handler, so the browser resolves no name at
+    all and nothing it does leaves this machine; without one, only its background calls to Google are cut off."""
+    hosts = ("*",) if mirror else BACKGROUND_HOSTS
+    rules = ", ".join(f"MAP {host} {NOWHERE}" for host in hosts)
+    return [*QUIET_SWITCHES, f"--host-resolver-rules={rules}"]
+
+
 @contextlib.contextmanager
-def launch(executable: str, headed: bool = False) -> Iterator[Browser]:
+def launch(executable: str, headed: bool = False, mirror: bool = False) -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=not headed)
+        browser = playwright.chromium.launch(executable_path=executable, headless=not headed,
+                                             args=launch_args(mirror))
         try:
             yield browser
         finally:

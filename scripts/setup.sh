@@ -31,6 +31,7 @@ if [ "$purpose" = test ]; then
   command -v Xvfb >/dev/null || need+=(xvfb)
   command -v xdotool >/dev/null || need+=(xdotool)
   { command -v dovecot || [ -x /usr/sbin/dovecot ]; } >/dev/null || need+=(dovecot-imapd)
+  command -v strace >/dev/null || need+=(strace)
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
