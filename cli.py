@@ -44,10 +44,11 @@ def reports_errors(command):
 
 def _app(config: Path, archive: Path):
     from automation.app import App
+    from flows import platforms
     from flows.wording import languages
 
     ledger = Path(os.environ.get("SUBMIT_OBJECTIONS_LEDGER") or DEFAULT_LEDGER)
-    return App(config=config, archive=archive, ledger_path=ledger, languages=languages())
+    return App(config=config, archive=archive, ledger_path=ledger, languages=languages(), platforms=platforms())
 
 
 # Libraries whose debug output carries what they send and receive: an IMAP conversation holds Meta's emails, codes
@@ -133,15 +134,16 @@ def _plans(app, names: tuple[str, ...]):
     from automation.plan import Plan
     from automation.templates import render_objection
     from flows import flow_for
-    from flows.wording import expected_language, objection_text
+    from flows.wording import expected_language
 
     plans = []
     for account in app.accounts().select(names):
         flow = flow_for(account.platform)
         language = expected_language(account.language, account.country)
-        builtin = objection_text(language) if account.template is None else ""
+        builtin = flow.objection_text(language) if account.template is None else ""
         objection = render_objection(account, builtin, language)
-        plans.append(Plan(account, objection, flow.steps(account, objection), flow.wording, language, flow.site))
+        plans.append(Plan(account, objection, flow.steps(account, objection), flow.wording, language, flow.site,
+                          flow.domains))
     return plans
 
 

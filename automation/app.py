@@ -30,13 +30,14 @@ class App:
     archive: Path
     ledger_path: Path
     languages: list[str] | None = None  # the languages an account may name
+    platforms: list[str] | None = None  # the platforms a flow is registered for
     _keyring: "Keyring | None" = field(default=None, repr=False)
     _ledger: "Ledger | None" = field(default=None, repr=False)
 
     def accounts(self) -> "AccountsFile":
         from automation.config import load_accounts
 
-        return load_accounts(self.config, languages=self.languages)
+        return load_accounts(self.config, languages=self.languages, platforms=self.platforms)
 
     def keyring(self) -> "Keyring":
         if self._keyring is None:

@@ -1,9 +1,9 @@
 """The one place that finds and launches Chromium, makes contexts, routes a mirror and locks the network down.
 
-The mirror contract: with a mirror URL set, every request to a Meta host (facebook.com, instagram.com and their
-subdomains) is fetched from MIRROR/<host><path>?<query> with the same method, body and headers, and the response is
-handed to the page as if the real host had sent it, redirects included, so addresses and cookies stay real. Every
-other host is blocked while a mirror is set.
+The mirror contract: with a mirror URL set, every request to one of the flow's site domains (and their subdomains)
+is fetched from MIRROR/<host><path>?<query> with the same method, body and headers, and the response is handed to
+the page as if the real host had sent it, redirects included, so addresses and cookies stay real. Every other host
+is blocked while a mirror is set.
 """
 
 from __future__ import annotations
@@ -27,16 +27,15 @@ from automation.errors import BrowserNotFound
 
 log = logging.getLogger(__name__)
 
-META_DOMAINS = ("facebook.com", "instagram.com")
 PATH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 ENV_CHROMIUM = "SUBMIT_OBJECTIONS_CHROMIUM"
 MAX_REDIRECTS = 10
 REDIRECT_MARK = "submit-objections-mirror-redirect"
 
 
-def is_meta_host(host: str | None) -> bool:
+def is_site_host(host: str | None, domains: tuple[str, ...]) -> bool:
     host = (host or "").lower().rstrip(".")
-    return any(host == domain or host.endswith("." + domain) for domain in META_DOMAINS)
+    return any(host == domain or host.endswith("." + domain) for domain in domains)
 
 
 def mirror_address(mirror: str, real_url: str) -> str:
@@ -113,17 +112,17 @@ def launch(executable: str, headed: bool = False, mirror: bool = False) -> Itera
 
 
 def new_context(browser: Browser, mirror: str | None, storage_state: dict | None = None, language: str = "en",
-                country: str = "GB") -> BrowserContext:
+                country: str = "GB", domains: tuple[str, ...] = ()) -> BrowserContext:
     """A fresh context (no cookie shared with any other account), routed through the mirror when one is set.
 
-    `storage_state` is this account's own saved session, if any. The browser speaks the account's language, as the
+    `storage_state` is this account's own saved session, if any; `domains` are the site's, which the mirror serves. The browser speaks the account's language, as the
     owner's own browser would; the tool never changes the language setting of the account itself.
     """
     context = browser.new_context(locale=f"{language}-{country.upper()}", service_workers="block",
                                   viewport={"width": 1280, "height": 900}, storage_state=storage_state)
     context.set_default_timeout(15_000)
     if mirror:
-        context.route("**/*", _mirror_handler(mirror))
+        context.route("**/*", _mirror_handler(mirror, domains))
     return context
 
 
@@ -163,16 +162,16 @@ def forward(target: str, method: str, headers: dict[str, str], body: bytes | Non
         connection.close()
 
 
-def _mirror_handler(mirror: str):
+def _mirror_handler(mirror: str, domains: tuple[str, ...]):
     def handle(route: Route) -> None:
         request = route.request
         parts = urlsplit(request.url)
-        if parts.scheme not in ("http", "https") or not is_meta_host(parts.hostname):
-            log.debug("blocked %s (not a Meta host, mirror in use)", parts.hostname)
+        if parts.scheme not in ("http", "https") or not is_site_host(parts.hostname, domains):
+            log.debug("blocked %s (not the site's host, mirror in use)", parts.hostname)
             route.abort("blockedbyclient")
             return
         try:
-            answer = _fetch(mirror, request)
+            answer = _fetch(mirror, request, domains)
         except OSError as error:
             log.warning("mirror did not answer for %s%s: %s", parts.hostname, parts.path, type(error).__name__)
             route.abort("connectionrefused")
@@ -191,8 +190,8 @@ def _mirror_handler(mirror: str):
     return handle
 
 
-def _fetch(mirror: str, request: Request) -> Answer | None:
-    """The mirror's answer; a subresource's redirects are followed here (None if one leaves Meta's hosts)."""
+def _fetch(mirror: str, request: Request, domains: tuple[str, ...]) -> Answer | None:
+    """The mirror's answer; a subresource's redirects are followed here (None if one leaves the site's hosts)."""
     url, method, body = request.url, request.method, request.post_data_buffer
     headers = request.all_headers()
     answer = forward(mirror_address(mirror, url), method, headers, body)
@@ -200,7 +199,7 @@ def _fetch(mirror: str, request: Request) -> Answer | None:
         if not answer.location or request.is_navigation_request():
             break
         url = urljoin(url, answer.location)
-        if not is_meta_host(urlsplit(url).hostname):
+        if not is_site_host(urlsplit(url).hostname, domains):
             return None
         method, body = "GET", None
         headers = {name: value for name, value in headers.items() if name.lower() not in ("content-type", "content-length")}

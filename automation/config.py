@@ -123,7 +123,7 @@ class Account(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
-    platform: Literal["facebook", "instagram"]
+    platform: str = Field(min_length=1)
     login: str = Field(min_length=1)
     email: str
     country: str
@@ -211,8 +211,10 @@ class AccountsFile(BaseModel):
         return self.select([name])[0]
 
 
-def load_accounts(path: Path, languages: list[str] | None = None) -> AccountsFile:
-    """`languages`: the languages an account may name (those the flows have wording and texts for)."""
+def load_accounts(path: Path, languages: list[str] | None = None, platforms: list[str] | None = None) -> AccountsFile:
+    """`languages`: the languages an account may name (those the flows have wording and texts for); `platforms`: the
+    platforms a flow is registered for (default: the built-in ones)."""
+    platforms = list(platforms or PLATFORMS)
     path = Path(path).expanduser()
     if not path.is_file():
         raise ConfigError(
@@ -261,6 +263,10 @@ def load_accounts(path: Path, languages: list[str] | None = None) -> AccountsFil
                     raise ConfigError(f"{path}{f':{line}' if line else ''}: {label}: field '{key}' is not a usable "
                                       f"path ({error})", hint="write a plain file path, relative to this file") \
                         from None
+        if "platform" in merged and merged["platform"] not in platforms:
+            label = f"account {entry.get('name')!r}" if isinstance(entry.get("name"), str) else f"account #{index + 1}"
+            raise ConfigError(f"{path}:{_line_of(text, index, 'platform')}: {label}: field 'platform' must be one of "
+                              f"{', '.join(platforms)}")
         try:
             account = Account.model_validate(merged)
         except ValidationError as error:

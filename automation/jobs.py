@@ -183,7 +183,7 @@ def _walk(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions, e
         on_send=_ledger_writer(options, account, evidence),
     )
     context = new_context(browser, options.mirror, storage_state=saved, language=plan.language,
-                          country=account.country)
+                          country=account.country, domains=plan.domains)
     if options.trace is not None:
         job.tracer = Tracer(context, options.trace / account.name / started.strftime("%Y-%m-%dT%H%M%SZ"))
     runner = Runner(context.new_page(), job)

@@ -17,3 +17,4 @@ class Plan:
     wording: Wording
     language: str = "en"  # the language the account's pages are expected in
     site: str = "the site"  # whose pages these are, as the user calls them
+    domains: tuple[str, ...] = ()  # the site's domains: what a mirror serves

@@ -1,13 +1,42 @@
 """The registry of flows, keyed by flow id: the engine finds a flow by the account's platform, never by importing it
-by name."""
+by name.
+
+Besides the built-in flows, SUBMIT_OBJECTIONS_FLOWS may name more, as `module:ATTRIBUTE` pairs separated by commas
+(a Flow each): how a new site's flow is tried out without touching the engine.
+"""
 
 from __future__ import annotations
+
+import importlib
+import os
 
 from automation.errors import ConfigError
 from flows import facebook, instagram
 from flows.base import Flow
 
-FLOWS: dict[str, Flow] = {flow.id: flow for flow in (facebook.FLOW, instagram.FLOW)}
+EXTRA_FLOWS = "SUBMIT_OBJECTIONS_FLOWS"
+
+
+def _extra_flows() -> list[Flow]:
+    found = []
+    for spec in filter(None, (part.strip() for part in os.environ.get(EXTRA_FLOWS, "").split(","))):
+        module, _, attribute = spec.partition(":")
+        try:
+            flow = getattr(importlib.import_module(module), attribute or "FLOW")
+        except (ImportError, AttributeError) as error:
+            raise ConfigError(f"${EXTRA_FLOWS}: cannot load the flow {spec!r}: {error}",
+                              hint="name it as module:ATTRIBUTE, importable from here") from None
+        if not isinstance(flow, Flow):
+            raise ConfigError(f"${EXTRA_FLOWS}: {spec!r} is not a Flow")
+        found.append(flow)
+    return found
+
+
+FLOWS: dict[str, Flow] = {flow.id: flow for flow in (facebook.FLOW, instagram.FLOW, *_extra_flows())}
+
+
+def platforms() -> list[str]:
+    return list(dict.fromkeys(flow.platform for flow in FLOWS.values()))
 
 
 def flow_for(platform: str) -> Flow:

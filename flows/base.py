@@ -18,8 +18,10 @@ class Flow:
     title: str  # what the flow files, in a few words
     site: str  # whose pages these are, as a user calls them ("Meta")
     hosts: tuple[str, ...]  # every host its steps open; a mirror must serve them
+    domains: tuple[str, ...]  # the site's domains: a mirror serves them and their subdomains, and blocks the rest
     wording: Wording  # the tables its steps' wording keys are looked up in
     build: Callable[[Account, str], list[Step]]  # (account, rendered objection text) -> steps
+    objection_text: Callable[[str], str]  # language -> the built-in text, used when an account names no template
 
     def steps(self, account: Account, objection: str) -> list[Step]:
         return self.build(account, objection)

@@ -8,7 +8,7 @@ from automation.config import Account
 from automation.steps import Branch, Case, Click, Goto, Step, button, link
 from flows import meta_common as meta
 from flows.base import Flow
-from flows.wording import META
+from flows.wording import META, objection_text
 
 HOME = "https://www.facebook.com"
 SIGNED_IN = r"^https://www\.facebook\.com/(?!login|two_step_verification|two_factor|checkpoint|recover)"
@@ -46,6 +46,8 @@ FLOW = Flow(
     title="Facebook: object to the use of your information for AI at Meta",
     site="Meta",
     hosts=("www.facebook.com",),
+    domains=meta.DOMAINS,
     wording=META,
     build=build,
+    objection_text=objection_text,
 )

@@ -8,7 +8,7 @@ from automation.config import Account
 from automation.steps import Branch, Case, Click, Goto, Step, button, link, text
 from flows import meta_common as meta
 from flows.base import Flow
-from flows.wording import META
+from flows.wording import META, objection_text
 
 HOME = "https://www.instagram.com"
 PRIVACY_CENTER = "https://privacycenter.instagram.com"
@@ -52,6 +52,8 @@ FLOW = Flow(
     title="Instagram: object to the use of your information for AI at Meta",
     site="Meta",
     hosts=("www.instagram.com", "privacycenter.instagram.com", "help.instagram.com"),
+    domains=meta.DOMAINS,
     wording=META,
     build=build,
+    objection_text=objection_text,
 )

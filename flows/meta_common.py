@@ -15,6 +15,7 @@ from automation.steps import (Branch, Capture, Case, Check, Click, EmailCode, Ex
                               Goto, HandOff, Outcome, Record, Screenshot, Step, Submit, Target, TypeSecret, button,
                               field, label, link, role, text, url)
 
+DOMAINS = ("facebook.com", "instagram.com")  # Meta's: a mirror serves these and their subdomains
 COOKIE_DECLINE = button("cookie_decline")
 PASSWORD = field("password")
 CHECKPOINT_URL = url(r"^https?://[^/]+/(checkpoint|challenge)/", "a security check's address (/checkpoint/, /challenge/)")

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from automation.browser import new_context
+from flows.meta_common import DOMAINS
 from fixtures.mock_meta import MockMeta
 from fixtures.mock_meta.texts import all_texts
 
@@ -31,7 +32,7 @@ def raw_request(url: str, method: str = "GET", body: bytes | None = None, header
 
 def mirrored_page(browser, mock_url: str):
     """A page whose requests to Meta's hosts are answered by the mock, through the tool's own mirror routing."""
-    context = new_context(browser, mock_url)
+    context = new_context(browser, mock_url, domains=DOMAINS)
     context.set_default_timeout(10_000)
     return context, context.new_page()
 

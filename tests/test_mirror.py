@@ -8,7 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from automation.browser import is_meta_host, mirror_address, new_context
+from automation.browser import is_site_host, mirror_address, new_context
+from flows.meta_common import DOMAINS
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -60,14 +61,14 @@ def mirror_server():
 
 
 def test_meta_hosts_are_recognised_and_others_are_not():
-    assert is_meta_host("www.facebook.com") and is_meta_host("help.instagram.com") and is_meta_host("facebook.com")
-    assert not is_meta_host("facebook.com.evil.example") and not is_meta_host("notfacebook.com")
+    assert all(is_site_host(host, DOMAINS) for host in ("www.facebook.com", "help.instagram.com", "facebook.com"))
+    assert not is_site_host("facebook.com.evil.example", DOMAINS) and not is_site_host("notfacebook.com", DOMAINS)
     assert mirror_address("http://127.0.0.1:9/", "https://www.facebook.com/help/contact/1?x=1") == (
         "http://127.0.0.1:9/www.facebook.com/help/contact/1?x=1")
 
 
 def test_page_keeps_the_real_address_and_cookies_while_the_mirror_serves_it(browser, mirror_server):
-    context = new_context(browser, mirror_server)
+    context = new_context(browser, mirror_server, domains=DOMAINS)
     page = context.new_page()
     page.goto("https://www.facebook.com/start/?a=b")
 
@@ -87,7 +88,7 @@ def test_page_keeps_the_real_address_and_cookies_while_the_mirror_serves_it(brow
 
 
 def test_other_hosts_are_blocked_while_a_mirror_is_set(browser, mirror_server):
-    context = new_context(browser, mirror_server)
+    context = new_context(browser, mirror_server, domains=DOMAINS)
     page = context.new_page()
     with pytest.raises(Exception, match="ERR_BLOCKED_BY_CLIENT"):
         page.goto("https://example.org/")
