@@ -71,8 +71,8 @@ def _setup_logging(verbosity: int) -> None:
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), envvar="SUBMIT_OBJECTIONS_CONFIG",
               default=DEFAULT_CONFIG, show_default=True, help="The accounts file (TOML). Env: SUBMIT_OBJECTIONS_CONFIG.")
 @click.option("--account", "names", multiple=True, metavar="NAME", help="Only this account; repeat for several.")
-@click.option("--dry-run", is_flag=True, help="Print each account's steps and objection text; no browser, no network, "
-              "no secret read.")
+@click.option("--dry-run", is_flag=True, help="Print each account's plan in words (with -v every step and branch) and "
+              "objection text; no browser, no network, no secret read.")
 @click.option("--rehearse", is_flag=True, help="Walk the real pages and fill the form, screenshot it, stop before Send.")
 @click.option("--archive", type=click.Path(path_type=Path, file_okay=False), envvar="SUBMIT_OBJECTIONS_ARCHIVE",
               default=DEFAULT_ARCHIVE, show_default=True, help="Where evidence goes. Env: SUBMIT_OBJECTIONS_ARCHIVE.")
