@@ -35,7 +35,7 @@ TOTP_PERIOD_WAIT = 35  # seconds to wait for the next TOTP code after one was re
 # What a page looks like from outside: when none of this changes for a while and nothing is loading, it has settled.
 PAGE_SIGNATURE = """() => [document.readyState, location.href, document.getElementsByTagName('*').length,
     document.body ? document.body.innerText.length : 0].join('|')"""
-MAIN_MESSAGE = """() => { const seen = [];
+MAIN_MESSAGE = r"""() => { const seen = [];
   for (const el of document.querySelectorAll('h1,h2,h3,[role=heading],[role=alert],[role=status],main p')) {
     const text = (el.innerText || '').replace(/\s+/g, ' ').trim();
     if (text && !seen.includes(text) && el.offsetParent !== null) seen.push(text);
