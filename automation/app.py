@@ -7,7 +7,6 @@ actually starts a browser, so that --help, --dry-run, credentials and status sta
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,16 +174,13 @@ def check_mail(app: App, entry: "Entry", account: "Account", wording: "Wording",
                tell: Callable[[str], None] = lambda message: None) -> str | None:
     """Looks for the site's answer to a request sent earlier; keeps it as evidence and moves the ledger on."""
     from automation.chain import seal
-    from automation.jobs import keep_answers
-    from automation.mailsource import mail_source
+    from automation.jobs import answer_in_mailbox
 
-    source = mail_source(account, app.keyring())
-    if source is None or not entry.evidence or not entry.sent_at:
+    if not entry.evidence or not entry.sent_at:
         return None
     folder = Path(entry.evidence)
-    since = dt.datetime.fromisoformat(entry.sent_at.replace("Z", "+00:00"))
     try:
-        verdict = keep_answers(source.messages_since(since), account.email, since, folder, wording)
+        verdict = answer_in_mailbox(account, app.keyring(), entry.sent_at, folder, wording)
     except ExpectedError as error:
         tell(f"{account.name}: {error}")
         return None

@@ -61,8 +61,7 @@ const describeControl = (el, index) => {
 """
 
 INVENTORY_JS = "() => {" + _JS_HELPERS + f"""
-  return controls().map((el, index) => {{ el.setAttribute('{MARK}', String(index)); return describeControl(el, index); }})
-    .map(({{answered, ...rest}}) => ({{...rest, answered}}));
+  return controls().map((el, index) => {{ el.setAttribute('{MARK}', String(index)); return describeControl(el, index); }});
 }}"""
 
 SNAPSHOT_JS = "() => {" + _JS_HELPERS + r"""

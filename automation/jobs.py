@@ -241,15 +241,23 @@ def seal_unfinished(archive: Path, account: str) -> None:
 def _site_answer(account: Account, keyring: Keyring, result: Result, evidence: EvidenceFolder,
                  wording: Wording) -> str | None:
     """Meta's email answering the objection, if it has arrived: kept as .eml evidence; its verdict returned."""
-    source = mail_source(account, keyring)
-    if source is None or "sent_at" not in result.notes:
+    if "sent_at" not in result.notes:
         return None
-    since = dt.datetime.fromisoformat(result.notes["sent_at"].replace("Z", "+00:00"))
     try:
-        return keep_answers(source.messages_since(since), account.email, since, evidence.path, wording)
+        return answer_in_mailbox(account, keyring, result.notes["sent_at"], evidence.path, wording)
     except ExpectedError as error:  # the objection stands; the email can be fetched later with status --check-mail
         log.warning("%s: could not look for Meta's email: %s", account.name, error.message)
         return None
+
+
+def answer_in_mailbox(account: Account, keyring: Keyring, sent_at: str, folder: Path, wording: Wording) -> str | None:
+    """The verdict of the site's answers to a request sent at `sent_at` (ISO time), each kept in `folder`; None when
+    the account has no mailbox or nothing has come. Raises ExpectedError when the mailbox cannot be read."""
+    source = mail_source(account, keyring)
+    if source is None:
+        return None
+    since = dt.datetime.fromisoformat(sent_at.replace("Z", "+00:00"))
+    return keep_answers(source.messages_since(since), account.email, since, folder, wording)
 
 
 def keep_answers(messages, address: str, since: dt.datetime, folder: Path, wording: Wording) -> str | None:

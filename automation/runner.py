@@ -214,8 +214,11 @@ class Runner:
         "submit": "button[type=submit], input[type=submit]",
     }
 
+    def _structure(self, kind: str) -> Locator:
+        return self.page.locator(self.STRUCTURE_SELECTORS[kind]).filter(visible=True)
+
     def _by_structure(self, kind: str) -> Locator | None:
-        locator = self.page.locator(self.STRUCTURE_SELECTORS[kind]).filter(visible=True)
+        locator = self._structure(kind)
         return locator.first if locator.count() == 1 else None
 
     def locate(self, target: s.Target) -> Locator | None:
@@ -253,7 +256,7 @@ class Runner:
             return re.search(target.url, self.page.url, re.IGNORECASE) is not None
         try:
             if target.field is not None:  # shows: there is one at least (locating it needs it to be the only one)
-                return self.page.locator(self.STRUCTURE_SELECTORS[target.field]).filter(visible=True).count() > 0
+                return self._structure(target.field).count() > 0
             if target.key is None:
                 return self.locate(target) is not None
             pattern = self.job.wording.pattern(target.key)

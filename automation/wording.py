@@ -68,7 +68,7 @@ class Wording:
         self.tables = tables
         self.modes = modes
         self.reference = reference
-        self._patterns: dict[tuple[str, str | None, bool], re.Pattern] = {}
+        self._patterns: dict[tuple[str, str | None], re.Pattern] = {}
 
     @classmethod
     def load(cls, folder: Path, reference: str = "en") -> "Wording":
@@ -125,7 +125,7 @@ class Wording:
 
     def pattern(self, key: str, language: str | None = None) -> re.Pattern | None:
         """A case-insensitive pattern for the key: `language`'s phrasings only, or all languages' when None."""
-        cache_key = (key, language, True)
+        cache_key = (key, language)
         if cache_key not in self._patterns:
             phrasings = self.phrasings(key, language)
             if not phrasings:
