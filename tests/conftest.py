@@ -19,6 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "cli"]
 
 
+def pytest_collection_modifyitems(items):
+    """The longest tests first, then the other end-to-end ones: xdist deals tests out in this order, so no worker is
+    left alone with a long test at the end. The sort is stable and the same in every worker, as xdist requires."""
+    def weight(item) -> int:
+        return 0 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("e2e") else 2
+
+    items.sort(key=weight)
+
+
 # -- a real keyring: gnome-keyring's Secret Service in a private D-Bus session ------------------------------------
 
 

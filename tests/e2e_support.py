@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,12 +101,28 @@ def write_tool_accounts(path: Path, people: list[Person], mock_state: Path) -> P
 
 
 def store_secrets(cli, config: Path, people: list[Person]) -> None:
-    for person in people:
-        if not person.store_password:
-            continue
-        secret_lines = (person.stored_password or person.password) + "\n" + (TOTP_SECRET if person.totp else "") + "\n"
-        stored = cli("--config", str(config), "credentials", "set", person.name, input=secret_lines)
-        assert stored.returncode == 0, stored.stderr
+    """Writes each person's secrets straight into the real keyring the CLI reads, under the CLI's own service name.
+
+    In-process, as `credentials set` would store them: that command has its own tests (test_keyring_real.py), and
+    a subprocess per person made every end-to-end world a second slower to build."""
+    from automation.credentials import Keyring
+
+    service = cli.env["SUBMIT_OBJECTIONS_KEYRING_SERVICE"]
+    previous = os.environ.get("SUBMIT_OBJECTIONS_KEYRING_SERVICE")
+    os.environ["SUBMIT_OBJECTIONS_KEYRING_SERVICE"] = service
+    try:
+        store = Keyring.open()
+        for person in people:
+            if not person.store_password:
+                continue
+            store.set(person.name, "password", person.stored_password or person.password)
+            if person.totp:
+                store.set(person.name, "totp", TOTP_SECRET)
+    finally:
+        if previous is None:
+            del os.environ["SUBMIT_OBJECTIONS_KEYRING_SERVICE"]
+        else:
+            os.environ["SUBMIT_OBJECTIONS_KEYRING_SERVICE"] = previous
 
 
 def receipts(archive: Path, name: str) -> list[dict]:

@@ -21,33 +21,9 @@ from e2e_support import Person, mock_accounts, store_secrets, table_row, write_t
 pytestmark = pytest.mark.e2e
 
 
-class Setup:
-    def __init__(self, cli, start_mock, tmp_path, people, **site):
-        tmp_path.mkdir(parents=True, exist_ok=True)
-        self.cli = cli
-        self.mock = start_mock(mock_accounts(people, **site))
-        self.config = write_tool_accounts(tmp_path / "accounts.toml", people, self.mock.state)
-        self.archive = tmp_path / "archive"
-        store_secrets(cli, self.config, people)
-
-    def args(self, *extra: str) -> list[str]:
-        return ["--config", str(self.config), "--mirror", self.mock.url, "--archive", str(self.archive), *extra]
-
-    def run(self, *extra: str):
-        return self.cli(*self.args(*extra))
-
-    def verify(self, *extra: str):
-        return self.cli("--archive", str(self.archive), "archive", "verify", *extra)
-
-    def ledger(self) -> dict[str, str]:
-        path = Path(self.cli.env["XDG_DATA_HOME"]) / "submit-objections" / "ledger.sqlite3"
-        with sqlite3.connect(path) as connection:
-            return dict(connection.execute("SELECT account, status FROM accounts"))
-
-
-def test_a_submission_is_sealed_with_its_page_and_meta_email_and_verifies(cli, start_mock, tmp_path):
+def test_a_submission_is_sealed_with_its_page_and_meta_email_and_verifies(cli, world):
     anna = Person("anna", totp=True, form_variant="2024")
-    setup = Setup(cli, start_mock, tmp_path, [anna])
+    setup = world([anna])
     assert setup.run().returncode == 0
     [folder] = list((setup.archive / "anna").iterdir())
     names = sorted(path.name for path in folder.iterdir())
@@ -159,9 +135,9 @@ def test_export_and_report_show_screenshots_and_the_text_sent_in_a_browser(three
         assert page.get_by_text("applied going forward").first.is_visible()
 
 
-def test_the_ledger_skips_settled_accounts_and_force_files_again(cli, start_mock, tmp_path):
+def test_the_ledger_skips_settled_accounts_and_force_files_again(cli, world):
     eva = Person("eva", form_variant="2025", maildir=False)
-    setup = Setup(cli, start_mock, tmp_path, [eva])
+    setup = world([eva])
     assert setup.run().returncode == 0
     again = setup.run()
     assert again.returncode == 0 and "skipped: confirmed since" in again.stdout
@@ -172,9 +148,9 @@ def test_the_ledger_skips_settled_accounts_and_force_files_again(cli, start_mock
     assert status.returncode == 0 and "eva" in status.stdout and "already-objected" in status.stdout
 
 
-def test_status_shows_an_overdue_objection_and_what_to_do(cli, start_mock, tmp_path):
+def test_status_shows_an_overdue_objection_and_what_to_do(cli, world):
     fay = Person("fay", form_variant="2025", maildir=False)
-    setup = Setup(cli, start_mock, tmp_path, [fay])
+    setup = world([fay])
     assert setup.run().returncode == 0
     path = Path(cli.env["XDG_DATA_HOME"]) / "submit-objections" / "ledger.sqlite3"
     with sqlite3.connect(path) as connection:  # as if it had been sent six weeks ago
@@ -183,9 +159,9 @@ def test_status_shows_an_overdue_objection_and_what_to_do(cli, start_mock, tmp_p
     assert "overdue" in status.stdout and "GDPR Art. 12(3)" in status.stdout
 
 
-def test_meta_email_arriving_after_the_run_is_picked_up_by_status_check_mail(cli, start_mock, tmp_path):
+def test_meta_email_arriving_after_the_run_is_picked_up_by_status_check_mail(cli, world):
     gil = Person("gil", totp=True, form_variant="2024")
-    setup = Setup(cli, start_mock, tmp_path, [gil])
+    setup = world([gil])
     assert setup.run().returncode == 0
     assert setup.ledger() == {"gil": "honoured"}
     [folder] = list((setup.archive / "gil").iterdir())
@@ -231,19 +207,19 @@ def kill_points(descriptions: list[str], seed: int) -> list[int]:
     return sorted(around | set(random.Random(seed).sample(others, min(KILL_SAMPLE, len(others)))))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant, totp", [("2025", False), ("2024", True)])
-def test_killed_at_any_step_then_run_again_files_exactly_once(cli, start_mock, tmp_path, variant, totp):
+def test_killed_at_any_step_then_run_again_files_exactly_once(cli, world, variant, totp):
     """SIGKILL at a step, then a new run, each in a fresh world: every step around Send, and a seeded sample of the
     rest (SUBMIT_OBJECTIONS_KILL_SEED picks another sample)."""
-    probe = Setup(cli, start_mock, tmp_path / "probe", [Person("probe", form_variant=variant, totp=totp)])
+    probe = world([Person("probe", form_variant=variant, totp=totp)])
     descriptions = [plain_steps(line) for line in probe.run().stderr.splitlines()
                     if "probe: " in line and plain_steps(line) and "started" not in line and "(0 left)" not in line]
     assert len(descriptions) > 15, "the flow should have many steps"
     for kill_at in kill_points(descriptions, KILL_SEED + (variant == "2024")):
         where = f"killed at step {kill_at} ({descriptions[kill_at - 1][:60]}), seed {KILL_SEED}"
-        world = tmp_path / f"kill-{kill_at}"
         person = Person(f"k{kill_at}", form_variant=variant, totp=totp)
-        setup = Setup(cli, start_mock, world, [person])
+        setup = world([person])
         process = subprocess.Popen([*CLI, *setup.args()], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                    text=True, env=cli.env, cwd=ROOT)
         seen = 0

@@ -8,45 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from e2e_support import Person, mock_accounts, receipts, store_secrets, table_row, write_tool_accounts
+from conftest import CLI, ROOT
+from e2e_support import Person, receipts, table_row
 
 pytestmark = pytest.mark.e2e
-
-
-@dataclass
-class Scenario:
-    cli: object
-    mock: object
-    config: Path
-    archive: Path
-
-    cli_cwd = Path(__file__).resolve().parent.parent
-
-    def run(self, *args: str, timeout: float = 240):
-        return self.cli("--config", str(self.config), "--mirror", self.mock.url, "--archive", str(self.archive),
-                        *args, timeout=timeout)
-
-
-def run_cli_command(run: Scenario) -> list[str]:
-    from conftest import CLI
-
-    return CLI
-
-
-@pytest.fixture
-def scenario(cli, start_mock, tmp_path):
-    def build(people: list[Person], **site) -> Scenario:
-        mock = start_mock(mock_accounts(people, **site))
-        config = write_tool_accounts(tmp_path / "accounts.toml", people, mock.state)
-        store_secrets(cli, config, people)
-        return Scenario(cli, mock, config, tmp_path / "archive")
-
-    return build
 
 
 def assert_private_tree(folder: Path) -> None:
@@ -55,9 +24,9 @@ def assert_private_tree(folder: Path) -> None:
         assert mode == (0o700 if path.is_dir() else 0o600), f"{path} is {oct(mode)}"
 
 
-def test_2024_form_with_2fa_and_emailed_code_is_filed_and_archived(scenario):
+def test_2024_form_with_2fa_and_emailed_code_is_filed_and_archived(world):
     anna = Person("anna", totp=True, form_variant="2024")
-    run = scenario([anna], login_control="div")
+    run = world([anna], login_control="div")
     done = run.run()
 
     assert done.returncode == 0, done.stdout + done.stderr
@@ -82,9 +51,9 @@ def test_2024_form_with_2fa_and_emailed_code_is_filed_and_archived(scenario):
     assert_private_tree(run.archive)
 
 
-def test_2025_form_without_2fa_is_confirmed_at_once(scenario):
+def test_2025_form_without_2fa_is_confirmed_at_once(world):
     ben = Person("ben", region="FR", form_variant="2025")
-    run = scenario([ben])
+    run = world([ben])
     done = run.run()
 
     assert done.returncode == 0, done.stdout + done.stderr
@@ -96,17 +65,17 @@ def test_2025_form_without_2fa_is_confirmed_at_once(scenario):
     assert "applied going forward" in receipt["confirmation_text"]
 
 
-def test_the_other_2fa_route_reaches_the_code_page(scenario):
+def test_the_other_2fa_route_reaches_the_code_page(world):
     cleo = Person("cleo", totp=True, twofa_route="notifications", form_variant="2025")
-    run = scenario([cleo])
+    run = world([cleo])
     done = run.run()
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(run.mock.submissions()) == 1 and len(run.mock.events("totp_ok")) == 1
 
 
-def test_dry_run_starts_no_browser_sends_nothing_and_prints_the_steps_it_would_run(scenario, tmp_path):
+def test_dry_run_starts_no_browser_sends_nothing_and_prints_the_steps_it_would_run(world, tmp_path):
     anna = Person("anna", totp=True)
-    run = scenario([anna])
+    run = world([anna])
     marker = tmp_path / "browser-was-started"
     fake_browser = tmp_path / "chromium"
     fake_browser.write_text(f"#!/bin/sh\ntouch {marker}\n")
@@ -146,9 +115,9 @@ def test_dry_run_starts_no_browser_sends_nothing_and_prints_the_steps_it_would_r
     assert len(full.splitlines()) > 2 * len(out.splitlines())
 
 
-def test_a_rehearsal_fills_the_form_and_files_nothing(scenario):
+def test_a_rehearsal_fills_the_form_and_files_nothing(world):
     anna, ben = Person("anna", totp=True, form_variant="2024"), Person("ben", form_variant="2025")
-    run = scenario([anna, ben])
+    run = world([anna, ben])
     done = run.run("--rehearse")
 
     assert done.returncode == 0, done.stdout + done.stderr
@@ -162,9 +131,9 @@ def test_a_rehearsal_fills_the_form_and_files_nothing(scenario):
         assert "Article 21(1)" in receipt["fields"]["reason"]
 
 
-def test_a_wrong_password_is_reported_and_nothing_is_filed(scenario):
+def test_a_wrong_password_is_reported_and_nothing_is_filed(world):
     dana = Person("dana", stored_password="not-the-password")
-    run = scenario([dana])
+    run = world([dana])
     done = run.run()
 
     assert done.returncode == 4
@@ -176,9 +145,10 @@ def test_a_wrong_password_is_reported_and_nothing_is_filed(scenario):
     assert receipt["outcome"] == "failed" and receipt["screenshots"][0]["name"] == "final-failed"
 
 
-def test_a_refused_2fa_code_is_retried_with_the_next_code(scenario):
+@pytest.mark.slow
+def test_a_refused_2fa_code_is_retried_with_the_next_code(world):
     emil = Person("emil", totp=True, reject_first_codes=1, form_variant="2025")
-    run = scenario([emil])
+    run = world([emil])
     done = run.run()
 
     assert done.returncode == 0, done.stdout + done.stderr
@@ -186,9 +156,9 @@ def test_a_refused_2fa_code_is_retried_with_the_next_code(scenario):
     assert len(run.mock.submissions()) == 1
 
 
-def test_a_checkpoint_stops_the_account_for_its_owner(scenario):
+def test_a_checkpoint_stops_the_account_for_its_owner(world):
     fay = Person("fay", checkpoint="identity")
-    run = scenario([fay])
+    run = world([fay])
     done = run.run()
 
     assert done.returncode == 3
@@ -197,9 +167,9 @@ def test_a_checkpoint_stops_the_account_for_its_owner(scenario):
     assert run.mock.submissions() == []
 
 
-def test_a_region_without_the_form_is_reported_not_eligible(scenario):
+def test_a_region_without_the_form_is_reported_not_eligible(world):
     gus = Person("gus", region="US", form_variant="2025")
-    run = scenario([gus])
+    run = world([gus])
     done = run.run()
 
     assert done.returncode == 4
@@ -208,9 +178,9 @@ def test_a_region_without_the_form_is_reported_not_eligible(scenario):
     assert run.mock.submissions() == []
 
 
-def test_an_account_that_already_objected_is_not_filed_again(scenario):
+def test_an_account_that_already_objected_is_not_filed_again(world):
     hana = Person("hana", already_objected=True)
-    run = scenario([hana])
+    run = world([hana])
     done = run.run()
 
     assert done.returncode == 0, done.stdout + done.stderr
@@ -220,9 +190,9 @@ def test_an_account_that_already_objected_is_not_filed_again(scenario):
     assert receipt["sent"] is False and "already objected" in receipt["page_said"]
 
 
-def test_a_missing_credential_fails_that_account_and_the_others_go_on(scenario):
+def test_a_missing_credential_fails_that_account_and_the_others_go_on(world):
     ida, jon = Person("ida", store_password=False), Person("jon", form_variant="2025")
-    run = scenario([ida, jon])
+    run = world([ida, jon])
     done = run.run()
 
     assert done.returncode == 4
@@ -231,9 +201,9 @@ def test_a_missing_credential_fails_that_account_and_the_others_go_on(scenario):
     assert [s["login"] for s in run.mock.submissions()] == [jon.login]
 
 
-def test_a_malformed_accounts_file_is_refused_before_anything_starts(scenario):
+def test_a_malformed_accounts_file_is_refused_before_anything_starts(world):
     kim = Person("kim", extra={"passwrd": "oops"})
-    run = scenario([])
+    run = world([])
     run.config.write_text(kim.tool_entry(run.mock.state))
     done = run.run()
 
@@ -244,23 +214,23 @@ def test_a_malformed_accounts_file_is_refused_before_anything_starts(scenario):
     assert run.mock.requests() == [] and not run.archive.exists()
 
 
-def test_an_unknown_template_placeholder_is_refused_before_anything_starts(scenario, tmp_path):
+def test_an_unknown_template_placeholder_is_refused_before_anything_starts(world, tmp_path):
     template = tmp_path / "objection.txt"
     template.write_text("I object to the use of my data for AI at Meta. " * 5 + "Signed, {full_name}")
     lea = Person("lea", extra={"template": str(template)})
-    run = scenario([lea])
+    run = world([lea])
     done = run.run()
 
     assert done.returncode == 2 and "unknown placeholder(s) {full_name}" in done.stderr
     assert run.mock.requests() == []
 
 
-def test_the_mock_really_changes_its_class_names(scenario):
+def test_the_mock_really_changes_its_class_names(world):
     """Guards the premise of every test here: a flow leaning on class names would fail."""
     import re
     import urllib.request
 
-    run = scenario([Person("max")])
+    run = world([Person("max")])
     pages = [urllib.request.urlopen(f"{run.mock.url}/www.facebook.com/login/").read().decode() for _ in range(2)]
     classes = [set(re.findall(r'class="([^"]+)"', page)) for page in pages]
     assert classes[0] and classes[0].isdisjoint(classes[1])
@@ -274,16 +244,16 @@ def test_help_names_every_option_env_var_and_exit_code(cli):
         assert text in done.stdout, text
 
 
-def test_ctrl_c_stops_cleanly_reports_each_account_and_leaves_nothing_half_written(scenario):
+def test_ctrl_c_stops_cleanly_reports_each_account_and_leaves_nothing_half_written(world):
     import signal
     import subprocess
     import time
 
     slow, later = Person("olga", totp=True, reject_first_codes=1), Person("paul", form_variant="2025")
-    run = scenario([slow, later])
+    run = world([slow, later])
     process = subprocess.Popen(
-        [*run_cli_command(run), "--config", str(run.config), "--mirror", run.mock.url, "--archive", str(run.archive)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=run.cli.env, cwd=run.cli_cwd)
+        [*CLI, "--config", str(run.config), "--mirror", run.mock.url, "--archive", str(run.archive)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=run.cli.env, cwd=ROOT)
     deadline = time.monotonic() + 60
     while not run.mock.events("totp_failed") and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -28,6 +28,7 @@ def person(language: str, platform: str, variant: str, **options) -> Person:
                   form_variant=variant, **options)
 
 
+@pytest.mark.slow
 def test_objections_are_filed_in_german_french_and_italian_on_both_platforms_and_both_forms(world):
     people = [
         # German accounts leave `language` out: Germany's language is the default.
@@ -65,6 +66,7 @@ def test_objections_are_filed_in_german_french_and_italian_on_both_platforms_and
             assert receipt["fields"]["country"] == {"de": "Deutschland", "fr": "France", "it": "Italia"}[language]
 
 
+@pytest.mark.slow
 def test_the_2026_way_through_other_policies_and_the_product_chooser(world):
     people = [person("de", "facebook", "2024", totp=True), person("it", "instagram", "2025")]
     run = world(people, privacy_center="2026")
@@ -77,6 +79,7 @@ def test_the_2026_way_through_other_policies_and_the_product_chooser(world):
     assert {event["login"] for event in run.mock.events("chooser_choice")} == {p.login for p in people}
 
 
+@pytest.mark.slow
 def test_a_reworded_or_reordered_form_is_filled_by_meaning_and_an_unknown_required_field_stops_before_filling(world):
     reworded = Person("reworded", region="IE", form_variant="2024", drift="reworded")
     reordered = Person("reordered", region="FR", language="fr", platform="instagram", form_variant="2025",
@@ -117,6 +120,7 @@ def test_a_reworded_or_reordered_form_is_filled_by_meaning_and_an_unknown_requir
     assert run.verify().returncode == 0
 
 
+@pytest.mark.slow
 def test_saved_sessions_shown_signed_in_at_the_login_address_need_no_second_login(world):
     people = [person("de", "facebook", "2025"), person("it", "instagram", "2025")]
     run = world(people, signed_in_at_login="show")

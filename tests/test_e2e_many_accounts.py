@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from e2e_support import Person, mock_accounts, receipts, store_secrets, table_row, write_tool_accounts
+from e2e_support import Person, receipts, table_row
 
 pytestmark = pytest.mark.e2e
 
@@ -29,16 +29,14 @@ FILED = {"fb-anna": "www.facebook.com", "ig-bea": "help.instagram.com", "ig-cai"
          "fb-dan": "www.facebook.com", "ig-hal": "help.instagram.com"}
 
 
-def test_one_run_over_facebook_and_instagram_accounts_three_at_a_time(cli, start_mock, tmp_path):
+@pytest.mark.slow
+def test_one_run_over_facebook_and_instagram_accounts_three_at_a_time(world):
     """Three at a time, where a cookie crossing accounts would show; one at a time is what every other test runs."""
     concurrency = "3"
-    mock = start_mock(mock_accounts(PEOPLE))
-    config = write_tool_accounts(tmp_path / "accounts.toml", PEOPLE, mock.state)
-    store_secrets(cli, config, PEOPLE)
-    archive = tmp_path / "archive"
+    run = world(PEOPLE)
+    mock, archive = run.mock, run.archive
 
-    done = cli("--config", str(config), "--mirror", mock.url, "--archive", str(archive), "--concurrency", concurrency,
-               "--json", timeout=400)
+    done = run.run("--concurrency", concurrency, "--json", timeout=400)
 
     assert done.returncode == 4, done.stdout + done.stderr  # some failed, so 4 whatever else happened
     reported = {entry["account"]: entry for entry in json.loads(done.stdout)}
@@ -57,12 +55,9 @@ def test_one_run_over_facebook_and_instagram_accounts_three_at_a_time(cli, start
     assert sorted(logins) == sorted(p.login for p in PEOPLE if EXPECTED[p.name] not in ("failed", "needs_owner"))
 
 
-def test_the_table_reports_every_account(cli, start_mock, tmp_path):
+def test_the_table_reports_every_account(world):
     people = PEOPLE[:2] + PEOPLE[5:7]
-    mock = start_mock(mock_accounts(people))
-    config = write_tool_accounts(tmp_path / "accounts.toml", people, mock.state)
-    store_secrets(cli, config, people)
-    done = cli("--config", str(config), "--mirror", mock.url, "--archive", str(tmp_path / "archive"))
+    done = world(people).run()
     assert done.returncode == 4
     assert table_row(done.stdout, "fb-anna")[1:3] == ["facebook", "confirmed"]
     assert table_row(done.stdout, "ig-bea")[1:3] == ["instagram", "confirmed"]
@@ -71,13 +66,12 @@ def test_the_table_reports_every_account(cli, start_mock, tmp_path):
     assert "[4/4 done]" in done.stderr  # plain progress lines when not a terminal
 
 
-def test_an_account_covered_by_its_linked_account_is_reported_as_such(cli, start_mock, tmp_path):
+def test_an_account_covered_by_its_linked_account_is_reported_as_such(world):
     people = [Person("fb-ivy", platform="facebook", form_variant="2025"),
               Person("ig-ivy", platform="instagram", linked_to="fb-ivy")]
-    mock = start_mock(mock_accounts(people))
-    config = write_tool_accounts(tmp_path / "accounts.toml", people, mock.state)
-    store_secrets(cli, config, people)
-    done = cli("--config", str(config), "--mirror", mock.url, "--archive", str(tmp_path / "archive"), "--json")
+    run = world(people)
+    mock = run.mock
+    done = run.run("--json")
     assert done.returncode == 0, done.stdout + done.stderr
     outcome = {entry["account"]: entry for entry in json.loads(done.stdout)}
     assert outcome["fb-ivy"]["outcome"] == "confirmed"

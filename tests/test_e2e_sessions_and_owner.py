@@ -15,23 +15,17 @@ from pathlib import Path
 import pytest
 
 from conftest import CLI, ROOT
-from e2e_support import Person, mock_accounts, receipts, store_secrets, write_tool_accounts
+from e2e_support import Person, receipts
 
 pytestmark = pytest.mark.e2e
 
 
-def prepare(cli, start_mock, tmp_path, people):
-    mock = start_mock(mock_accounts(people))
-    config = write_tool_accounts(tmp_path / "accounts.toml", people, mock.state)
-    store_secrets(cli, config, people)
-    return mock, config
-
-
-def test_a_second_run_reuses_sessions_and_logs_in_again_only_when_they_expired(cli, start_mock, tmp_path):
+@pytest.mark.slow
+def test_a_second_run_reuses_sessions_and_logs_in_again_only_when_they_expired(cli, world):
     people = [Person("sam", totp=True, form_variant="2025"), Person("tia", platform="instagram", form_variant="2025")]
-    mock, config = prepare(cli, start_mock, tmp_path, people)
-    run = lambda *extra: cli("--config", str(config), "--mirror", mock.url, "--archive", str(tmp_path / "archive"),  # noqa: E731
-                             "--rehearse", *extra)
+    built = world(people)
+    mock, config, archive = built.mock, built.config, built.archive
+    run = lambda *extra: built.run("--rehearse", *extra)  # noqa: E731
 
     first = run()
     assert first.returncode == 0, first.stdout + first.stderr
@@ -43,18 +37,18 @@ def test_a_second_run_reuses_sessions_and_logs_in_again_only_when_they_expired(c
     assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in sessions.iterdir())
     sam_cookies = {c["domain"] for c in json.loads((sessions / "sam.json").read_text())["cookies"]}
     assert sam_cookies and all("facebook.com" in domain for domain in sam_cookies)  # never another account's site
-    assert not list((tmp_path / "archive").rglob("*.json.partial")) and not list(ROOT.glob("**/sam.json"))
+    assert not list(archive.rglob("*.json.partial")) and not list(ROOT.glob("**/sam.json"))
 
     second = run()
     assert second.returncode == 0, second.stdout + second.stderr
     assert len(mock.events("login")) == 2  # no new login
-    assert [receipts(tmp_path / "archive", p.name)[-1]["logged_in_with"] for p in people] == ["saved session"] * 2
+    assert [receipts(archive, p.name)[-1]["logged_in_with"] for p in people] == ["saved session"] * 2
 
     urllib.request.urlopen(urllib.request.Request(f"{mock.url}/__mock__/expire-sessions", method="POST")).read()
     third = run()
     assert third.returncode == 0, third.stdout + third.stderr
     assert len(mock.events("login")) == 4  # once more per account
-    assert [receipts(tmp_path / "archive", p.name)[-1]["logged_in_with"] for p in people] == ["password"] * 2
+    assert [receipts(archive, p.name)[-1]["logged_in_with"] for p in people] == ["password"] * 2
 
     fresh = run("--fresh-login")
     assert fresh.returncode == 0 and len(mock.events("login")) == 6
@@ -82,12 +76,12 @@ def screen(tmp_path):
     server.wait(10)
 
 
-def test_a_headed_run_waits_for_the_owner_to_pass_a_checkpoint_then_files(cli, start_mock, tmp_path, screen):
+def test_a_headed_run_waits_for_the_owner_to_pass_a_checkpoint_then_files(cli, world, screen):
     uma = Person("uma", checkpoint="identity", form_variant="2025")
-    mock, config = prepare(cli, start_mock, tmp_path, [uma])
+    built = world([uma])
+    mock = built.mock
     env = {**cli.env, "DISPLAY": screen}
-    process = subprocess.Popen([*CLI, "--config", str(config), "--mirror", mock.url, "--archive",
-                                str(tmp_path / "archive"), "--headed", "--owner-wait", "2"],
+    process = subprocess.Popen([*CLI, *built.args("--headed", "--owner-wait", "2")],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     told = threading.Event()
     errors: list[str] = []
@@ -110,20 +104,21 @@ def test_a_headed_run_waits_for_the_owner_to_pass_a_checkpoint_then_files(cli, s
     assert process.returncode == 0, stdout + "".join(errors)
     assert "confirmed" in stdout
     assert [s["login"] for s in mock.submissions()] == [uma.login]
-    [receipt] = receipts(tmp_path / "archive", "uma")
+    [receipt] = built.receipts("uma")
     assert receipt["outcome"] == "confirmed" and "owner passed" in receipt["owner_stepped_in"]
 
 
-def test_headless_a_checkpoint_stops_the_account_with_the_command_to_finish_it(cli, start_mock, tmp_path):
+def test_headless_a_checkpoint_stops_the_account_with_the_command_to_finish_it(world):
     vic = Person("vic", checkpoint="human")
-    mock, config = prepare(cli, start_mock, tmp_path, [vic])
-    done = cli("--config", str(config), "--mirror", mock.url, "--archive", str(tmp_path / "archive"))
+    built = world([vic])
+    mock = built.mock
+    done = built.run()
     assert done.returncode == 3
     assert "`submit-objections --headed --account vic`" in done.stdout
     assert mock.submissions() == []
 
 
-def test_without_a_stored_2fa_secret_the_code_is_asked_at_the_terminal(cli, start_mock, tmp_path):
+def test_without_a_stored_2fa_secret_the_code_is_asked_at_the_terminal(cli, world):
     """Run at a (pseudo-)terminal: the prompt comes, the owner types the code from their app, the objection is filed."""
     import pty
     import select
@@ -132,17 +127,16 @@ def test_without_a_stored_2fa_secret_the_code_is_asked_at_the_terminal(cli, star
 
     from e2e_support import TOTP_SECRET
 
-    wes = Person("wes", totp=True, form_variant="2025")
-    mock = start_mock(mock_accounts([wes]))
-    config = write_tool_accounts(tmp_path / "accounts.toml", [wes], mock.state)
+    wes = Person("wes", totp=True, form_variant="2025", store_password=False)
+    built = world([wes])
+    mock, config = built.mock, built.config
     stored = cli("--config", str(config), "credentials", "set", "wes", input=wes.password + "\n\n")  # no 2FA secret
     assert stored.stdout.strip() == "wes: password stored; 2FA secret none"
 
     pid, terminal = pty.fork()
     if pid == 0:  # the child: the CLI, with the pseudo-terminal as its stdin, stdout and stderr
         os.chdir(ROOT)
-        os.execve(CLI[0], [*CLI, "--config", str(config), "--mirror", mock.url, "--archive",
-                           str(tmp_path / "archive"), "-q"], cli.env)
+        os.execve(CLI[0], [*CLI, *built.args("-q")], cli.env)
     screen = b""
     answered = False
     deadline = time.monotonic() + 120

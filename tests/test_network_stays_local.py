@@ -72,6 +72,7 @@ def test_the_leak_finder_tells_a_sent_packet_from_a_route_probe():
     assert [line.split("(")[1].split("<")[0] for line in leaks(trace)] == ["23", "9", "10"]
 
 
+@pytest.mark.slow
 def test_a_mirror_run_makes_no_connection_off_this_machine(world, tmp_path):
     if shutil.which("strace") is None:
         pytest.fail("strace is missing, so this cannot be checked: run `make test`, which installs it")

@@ -74,6 +74,7 @@ def texts_in(folder: Path, skip: Path | None = None) -> dict[str, bytes]:
     return found
 
 
+@pytest.mark.slow
 def test_secrets_never_appear_in_output_files_traces_or_process_arguments(cli, start_mock, tmp_path, dovecot):
     token = secrets.token_hex(6)
     ok = Person(f"leak-ok-{token[:4]}", totp=True, form_variant="2024", maildir=False)  # its code comes over IMAP
