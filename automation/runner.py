@@ -76,6 +76,7 @@ class Job:
     tracer: Tracer | None = None  # --trace: paused while a typed secret is on the page
     settle: Callable[[Page], None] = lambda page: None  # waits out a navigation the previous step set off
     on_send: Callable[[str, str | None], None] = lambda stage, at: None  # "submitting" before the click, "submitted"
+    clock: Callable[[], float] = time.time  # what 2FA codes are made from; tests give a clock they can move on
 
 
 @dataclass
@@ -341,11 +342,11 @@ class Runner:
                 )
             return code.strip()
         totp = pyotp.TOTP(secret)
-        code = totp.now()
-        deadline = time.monotonic() + TOTP_PERIOD_WAIT
-        while fresh and code == self.last_totp and time.monotonic() < deadline:
+        code = totp.at(self.job.clock())
+        deadline = self.job.clock() + TOTP_PERIOD_WAIT
+        while fresh and code == self.last_totp and self.job.clock() < deadline:
             self.pause(1)
-            code = totp.now()
+            code = totp.at(self.job.clock())
         self.last_totp = code
         return code
 

@@ -329,3 +329,22 @@ def test_a_form_whose_intro_sounds_like_a_confirmation_is_never_reported_confirm
     runner.job.wording = META
     result = runner.run(objection_form(account, "I object. " * 20, wait=3))
     assert result.status == "failed" and "still on the page after Send" in result.reason
+
+
+def test_a_refused_2fa_code_is_followed_by_the_next_windows_code_from_the_jobs_clock(page, tmp_path):
+    """After a refused code the runner types a code from a later time window, never the same one again: with the
+    job's clock moved on by one window per look, it has a new code at once instead of half a minute later."""
+    import pyotp
+
+    page.set_content("""<label for="c">Code</label><input id="c">""")
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    start = 1_800_000_000.0  # the start of a 30-second window
+    looks = iter(start + 10 * step for step in range(100))  # each look at the clock: ten seconds later
+    runner = make_runner(page, tmp_path, secrets_=FakeSecrets(totp=secret))
+    runner.job.clock = lambda: next(looks)
+    runner.execute([TypeSecret(target=label("code"), secret="totp")])
+    first = page.get_by_label("Code").input_value()
+    assert first == pyotp.TOTP(secret).at(start)
+    runner.execute([TypeSecret(target=label("code"), secret="totp", fresh=True)])
+    second = page.get_by_label("Code").input_value()
+    assert second != first and second == pyotp.TOTP(secret).at(start + 30)
