@@ -78,25 +78,27 @@ def texts_in(folder: Path, skip: Path | None = None) -> dict[str, bytes]:
 def test_secrets_never_appear_in_output_files_traces_or_process_arguments(cli, start_mock, tmp_path, dovecot):
     token = secrets.token_hex(6)
     ok = Person(f"leak-ok-{token[:4]}", totp=True, form_variant="2024", maildir=False)  # its code comes over IMAP
-    wrong = Person(f"leak-bad-{token[:4]}", stored_password=f"Wrong-Pw-{token}-x")
+    wrong = Person(f"leak-bad-{token[:4]}")  # the keyring gets another password than the mock's: see below
     stopped = Person(f"leak-cp-{token[:4]}", checkpoint="identity")
     # A form with a required field the tool does not know: it stops there and writes a page snapshot to share.
     drifted = Person(f"leak-dr-{token[:4]}", totp=True, drift="extra_required")
     people = [wrong, stopped, drifted, ok]  # ok last: the mailbox table below belongs to the last account
     totp_secret = unique_totp_secret()
-    mailbox_password = f"Box-Pw-{token}-m"
+    mailbox_password = f"Box+Pw/{token}&m"
     dovecot.add_user(ok.login, mailbox_password)
 
+    # Characters an encoder changes (+ / & % and a letter outside ASCII), so that a URL-encoded, base64 or
+    # JSON-escaped copy of a secret is a different string to look for.
+    secret_of = lambda name: f"Pw+{name}/{token}&ü%"  # noqa: E731
     mock_toml = mock_accounts(people).replace("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", totp_secret)
     for person in people:
-        mock_toml = mock_toml.replace(person.password, f"Pw-{person.name}-{token}")
+        mock_toml = mock_toml.replace(person.password, secret_of(person.name))
     mock = start_mock(mock_toml, deliver=dovecot.deliver)
     config = write_tool_accounts(tmp_path / "accounts.toml", people, mock.state)
     with open(config, "a") as accounts:
         accounts.write(f'[accounts.mailbox]\nhost = "127.0.0.1"\nport = {dovecot.port}\ntls = "plain"\n'
                        f'user = "{ok.login}"\n')
-    passwords = {ok.name: f"Pw-{ok.name}-{token}", wrong.name: f"Wrong-Pw-{token}-x",
-                 stopped.name: f"Pw-{stopped.name}-{token}", drifted.name: f"Pw-{drifted.name}-{token}"}
+    passwords = {person.name: secret_of(person.name) for person in people} | {wrong.name: f"Wrong+Pw/{token}&é%x"}
 
     trace = tmp_path / "trace"
     archive = tmp_path / "archive"
@@ -116,13 +118,16 @@ def test_secrets_never_appear_in_output_files_traces_or_process_arguments(cli, s
         [*base, "--dry-run"],
         [*base, "-vv", "--rehearse", "--account", ok.name],
         [*base, "-vv", "--fresh-login"],
-        [*base, "-vv"],  # with the saved session this time
+        [*base, "-vv", "--force"],  # again, with the saved sessions (--force: the ledger would skip ok)
         [*CLI, "--config", str(config), "-vv", "credentials", "check"],
     ]
     for command in runs:
         code, out, err = run_watching_processes(command, env, seen_processes)
         outputs += [out, err]
     assert [s["login"] for s in mock.submissions()] == [ok.login], "the run under test did not do its job"
+    from e2e_support import receipts
+
+    assert receipts(archive, ok.name)[-1]["logged_in_with"] == "saved session", "the last run did not reuse a session"
     assert list(trace.rglob("*.zip")), "tracing was asked for and recorded nothing"
     assert list((archive / drifted.name).rglob("page-snapshot.json")), "the changed form left no page snapshot"
 
