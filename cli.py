@@ -142,8 +142,9 @@ def _plans(app, names: tuple[str, ...]):
         language = expected_language(account.language, account.country)
         builtin = flow.objection_text(language) if account.template is None else ""
         objection = render_objection(account, builtin, language)
+        routing, offered = flow.routing(account.country)
         plans.append(Plan(account, objection, flow.steps(account, objection), flow.wording, language, flow.site,
-                          flow.domains))
+                          flow.domains, routing, offered))
     return plans
 
 

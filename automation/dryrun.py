@@ -33,6 +33,8 @@ def dry_run_lines(plans: list["Plan"], mirror: str | None, keyring: "Keyring | N
         lines += ["", f"Account {account.name} ({account.platform}, login {account.login}, country {account.country})",
                   f"  Language expected: {language_name(plan.language)} ({plan.language}); {plan.site}'s wording is "
                   "matched in that language first, then in every other the tool knows"]
+        if plan.routing:
+            lines.append(f"  Where: {plan.routing}")
         for kind, what in SECRETS.items():
             if kind == "mailbox" and account.mailbox is None:
                 continue

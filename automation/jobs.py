@@ -106,6 +106,8 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     """One account in a fresh browser context; whatever happens, a report, and a receipt once a page was reached."""
     account = plan.account
     started = utc_now()
+    if not plan.offered:
+        log.warning("%s: %s", account.name, plan.routing)
     seal_unfinished(options.archive, account.name)
     evidence = EvidenceFolder(options.archive, account.name, started)
     previous = options.ledger.get(account.name) if options.ledger else None

@@ -18,3 +18,5 @@ class Plan:
     language: str = "en"  # the language the account's pages are expected in
     site: str = "the site"  # whose pages these are, as the user calls them
     domains: tuple[str, ...] = ()  # the site's domains: what a mirror serves
+    routing: str = ""  # what to expect in the account's country, in words (the site's page still decides)
+    offered: bool = True  # whether the site is known to offer the form in the account's country

@@ -22,6 +22,8 @@ class Flow:
     wording: Wording  # the tables its steps' wording keys are looked up in
     build: Callable[[Account, str], list[Step]]  # (account, rendered objection text) -> steps
     objection_text: Callable[[str], str]  # language -> the built-in text, used when an account names no template
+    # country -> what to expect there, told before any browser starts, and whether the site offers the form there
+    routing: Callable[[str], tuple[str, bool]] = lambda country: ("", True)
 
     def steps(self, account: Account, objection: str) -> list[Step]:
         return self.build(account, objection)

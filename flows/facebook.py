@@ -8,6 +8,7 @@ from automation.config import Account
 from automation.steps import Branch, Case, Click, Goto, Step, button, link
 from flows import meta_common as meta
 from flows.base import Flow
+from flows.regions import routing
 from flows.wording import META, objection_text
 
 HOME = "https://www.facebook.com"
@@ -50,4 +51,5 @@ FLOW = Flow(
     wording=META,
     build=build,
     objection_text=objection_text,
+    routing=routing,
 )

@@ -8,6 +8,7 @@ from automation.config import Account
 from automation.steps import Branch, Case, Click, Goto, Step, button, link, text
 from flows import meta_common as meta
 from flows.base import Flow
+from flows.regions import routing
 from flows.wording import META, objection_text
 
 HOME = "https://www.instagram.com"
@@ -56,4 +57,5 @@ FLOW = Flow(
     wording=META,
     build=build,
     objection_text=objection_text,
+    routing=routing,
 )

@@ -176,6 +176,24 @@ def test_a_region_without_the_form_is_reported_not_eligible(world):
     assert table_row(done.stdout, "gus")[2:4] == ["not", "eligible"]
     assert "only available in certain regions" in done.stdout
     assert run.mock.submissions() == []
+    # Told before the browser reached Meta's page, which still decided.
+    assert "gus: United States: Meta is not known to offer the objection there" in done.stderr
+    assert run.mock.events("login"), "the run must still ask Meta's page, not decide by itself"
+
+
+def test_the_dry_run_says_up_front_where_meta_offers_the_objection(world):
+    people = [Person("ute", region="DE"), Person("vik", region="NO"), Person("wil", region="JP"),
+              Person("xan", region="US")]
+    done = world(people).run("--dry-run")
+    assert done.returncode == 0, done.stderr
+    where = {line.split(":", 1)[1].strip() for line in done.stdout.splitlines() if line.startswith("  Where:")}
+    assert where == {
+        "Germany (EU): Meta offers the objection there, so the form is expected",
+        "Norway (EEA): Meta offers the objection there, so the form is expected",
+        "Japan: Meta offers the objection there by one report only; Meta's page decides",
+        "United States: Meta is not known to offer the objection there (only in the EU/EEA, the UK, Switzerland and "
+        "a few more); the run still asks Meta's page, which decides, and will most likely end not eligible",
+    }
 
 
 def test_an_account_that_already_objected_is_not_filed_again(world):
