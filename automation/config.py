@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from automation.countries import country_names
 from automation.errors import ConfigError
+from automation.outcomes import command
 
 PLATFORMS = ("facebook", "instagram")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -305,9 +306,9 @@ def _located(path: Path, text: str, index: int, entry: dict, error: ValidationEr
         model = Mailbox if field.startswith("mailbox.") else Account
         hint = f"allowed fields{' of [accounts.mailbox]' if model is Mailbox else ''}: {', '.join(model.model_fields)}"
         if any(word in field.rpartition(".")[2].lower() for word in ("password", "passwd", "secret", "totp")):
-            hint = ("secrets never go in this file: remove it and run `submit-objections credentials set "
-                    f"{entry.get('name') if isinstance(entry.get('name'), str) else 'NAME'}`, which keeps it in the "
-                    "keyring")
+            name = entry.get("name") if isinstance(entry.get("name"), str) else "NAME"
+            hint = (f"secrets never go in this file: remove it and run `{command('credentials', name)}`, which keeps "
+                    "it in the keyring")
         return ConfigError(f"{where}: {label}: unknown field '{field}'", hint=hint)
     if first["type"] == "missing":
         table, _, key = field.rpartition(".")

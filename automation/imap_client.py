@@ -22,7 +22,7 @@ from typing import Callable, Literal
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from automation import mailcodes
+from automation import mailcodes, outcomes
 from automation.config import is_loopback
 from automation.errors import ExpectedError
 
@@ -72,8 +72,9 @@ def _connect(settings: MailboxSettings, password: str, account_hint: str) -> IMA
         client.login(settings.user, password)
     except LoginError:
         raise MailboxError(f"mailbox {settings.name}: the server refused the login",
-                           hint=f"store the right mailbox password with `submit-objections credentials set "
-                           f"{account_hint}` (Gmail and Outlook want an app password)") from None
+                           hint="store the right mailbox password with "
+                           f"`{outcomes.command('credentials', account_hint)}` (Gmail and Outlook want an app "
+                           "password)") from None
     try:
         client.select_folder(settings.folder, readonly=True)
     except IMAPClientError:

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Callable, Protocol
 
-from automation import imap_client, mailcodes
+from automation import imap_client, mailcodes, outcomes
 from automation.config import Account
 from automation.credentials import Keyring
 from automation.errors import CredentialError
@@ -41,7 +41,7 @@ class ImapSource:
         password = self.keyring.get(self.account.name, "mailbox")  # read only now, when the mailbox is opened
         if password is None:
             raise CredentialError(f"account {self.account.name!r}: no mailbox password stored",
-                                  hint=f"submit-objections credentials set {self.account.name}")
+                                  hint=outcomes.command("credentials", self.account.name))
         box = self.account.mailbox
         return imap_client.MailboxSettings(host=box.host, port=box.port, tls=box.tls, user=box.user,
                                            folder=box.folder), password

@@ -2,7 +2,8 @@
 label, the exit code it adds up to, how the ledger spells it, and what the user does next.
 
 Everything that prints, records or decides on a state reads it from here; the exit-code help and the README's
-table are checked against it by a test.
+table are checked against it by a test. The commands a reason or hint tells the user to run are spelled here too,
+once: flows and the engine name them by key (`command("credentials", account)`), never by their words.
 """
 
 from __future__ import annotations
@@ -10,6 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from automation.errors import ExitCode
+
+
+# What the user runs to fix what a reason names; {name} is the account's name.
+COMMANDS = {
+    "credentials": "submit-objections credentials set {name}",  # store or replace its password, 2FA secret, mailbox
+    "owner": "submit-objections --headed --account {name}",  # a visible browser: the owner passes the site's check
+}
+
+
+def command(key: str, account: str) -> str:
+    """The command line `key` names, for this account, to quote in a reason or hint."""
+    return COMMANDS[key].format(name=account)
 
 
 @dataclass(frozen=True)
@@ -37,7 +50,7 @@ STATES: tuple[State, ...] = (
     State("not_eligible", "not eligible", ExitCode.FAILED, "not-eligible",
           "nothing, unless you live where the request is offered (then fix 'country' and run again)"),
     State("needs_owner", "needs the owner", ExitCode.NEEDS_OWNER, "needs-owner",
-          "run `submit-objections --headed --account {name}` and pass the site's check in the window"),
+          f"run `{COMMANDS['owner']}` and pass the site's check in the window"),
     State("form_changed", "form changed, nothing sent", ExitCode.FORM_CHANGED, "form-changed",
           "nothing was sent: report it with the page-snapshot.json in the last evidence folder (it holds no "
           "secret), and run again once the tool knows the new form"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from automation.config import Account
+from automation.outcomes import command
 from automation.steps import (Branch, Capture, Case, Check, Click, EmailCode, ExpectGone, Fill, FillForm, FormField,
                               Goto, HandOff, Outcome, Record, Screenshot, Step, Submit, Target, TypeSecret, button,
                               field, label, link, role, text, url)
@@ -31,7 +32,7 @@ def checkpoint(account: Account, then: list[Step] | None = None) -> Case:
     return Case(when=[CHECKPOINT_URL, CHECKPOINT_TEXT], steps=[HandOff(
         at=[CHECKPOINT_URL, CHECKPOINT_TEXT],
         reason="Meta shows a security check that only the account's owner can answer; run "
-        f"`submit-objections --headed --account {account.name}` and solve it in the browser window",
+        f"`{command('owner', account.name)}` and solve it in the browser window",
     ), *(then or [])])
 
 
@@ -73,7 +74,7 @@ def login(account: Account, *, login_url: str, login_address: str, signed_in_add
         Branch(purpose="after Log in", cases=[
             Case(when=[text("wrong_password")], steps=[Outcome(
                 status="failed", reason="Meta says the password is wrong; store the right one with "
-                f"`submit-objections credentials set {account.name}`",
+                f"`{command('credentials', account.name)}`",
             )]),
             Case(when=[text("unknown_login")], steps=[Outcome(
                 status="failed", reason="Meta knows no account with this login; check 'login' in the accounts file",
@@ -124,7 +125,7 @@ def _two_factor(account: Account, passed: list[Case]) -> list[Step]:
     refused_twice = Outcome(
         status="failed",
         reason="Meta refused two 2FA codes in a row; check the TOTP secret with "
-        f"`submit-objections credentials set {account.name}` and that this computer's clock is right",
+        f"`{command('credentials', account.name)}` and that this computer's clock is right",
     )
     return [
         TypeSecret(target=code_field, secret="totp"),
