@@ -144,7 +144,7 @@ def _plans(app, names: tuple[str, ...]):
         objection = render_objection(account, builtin, language)
         routing, offered = flow.routing(account.country)
         plans.append(Plan(account, objection, flow.steps(account, objection), flow.wording, language, flow.site,
-                          flow.domains, routing, offered))
+                          flow.domains, routing, offered, flow.mail_senders))
     return plans
 
 
@@ -330,10 +330,11 @@ def status(app, check_mail: bool) -> None:
 
     sites = None
     if check_mail:
+        from automation.plan import SiteMail
         from flows import flow_for
 
-        sites = {account.name: (flow_for(account.platform).wording, flow_for(account.platform).site)
-                 for account in app.accounts().accounts}
+        sites = {account.name: SiteMail(flow.site, flow.mail_senders, flow.wording)
+                 for account in app.accounts().accounts for flow in [flow_for(account.platform)]}
     rows = status_rows(app, sites, tell=lambda message: click.echo(message, err=True))
     if not rows:
         click.echo("The ledger is empty: no objection has been filed from this computer yet.")

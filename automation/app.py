@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from automation.credentials import Keyring
     from automation.jobs import AccountReport, Plan
     from automation.ledger import Entry, Ledger
-    from automation.wording import Wording
+    from automation.plan import SiteMail
 
 
 @dataclass
@@ -154,7 +154,7 @@ def settled_before_running(app: App, plans: list["Plan"], request: RunRequest,
         account = plan.account
         entry = ledger.get(account.name)
         if entry and entry.sent_but_unsettled and entry.evidence and not request.rehearse:
-            check_mail(app, entry, account, plan.wording, plan.site, terminal.tell)
+            check_mail(app, entry, account, plan.mail, terminal.tell)
             entry = ledger.get(account.name)
         if entry and entry.status in outcomes.SETTLED_IN_LEDGER and not (request.force or request.rehearse):
             skipped.append(AccountReport(account.name, account.platform, outcomes.state(entry.status).name,
@@ -170,9 +170,10 @@ def settled_before_running(app: App, plans: list["Plan"], request: RunRequest,
     return skipped, to_run
 
 
-def check_mail(app: App, entry: "Entry", account: "Account", wording: "Wording", site: str,
+def check_mail(app: App, entry: "Entry", account: "Account", mail: "SiteMail",
                tell: Callable[[str], None] = lambda message: None) -> str | None:
-    """Looks for the site's answer to a request sent earlier; keeps it as evidence and moves the ledger on."""
+    """Looks for the site's answer to a request sent earlier (mail from `mail.senders` only); keeps it as evidence
+    and moves the ledger on."""
     from automation.chain import seal
     from automation.jobs import answer_in_mailbox
 
@@ -180,30 +181,32 @@ def check_mail(app: App, entry: "Entry", account: "Account", wording: "Wording",
         return None
     folder = Path(entry.evidence)
     try:
-        verdict = answer_in_mailbox(account, app.keyring(), entry.sent_at, folder, wording)
+        verdict = answer_in_mailbox(account, app.keyring(), entry.sent_at, folder, mail)
     except ExpectedError as error:
         tell(f"{account.name}: {error}")
         return None
     if verdict is None:
         return None
-    seal(folder, app.archive, note=f"{site}'s email: {verdict}")
+    seal(folder, app.archive, note=f"{mail.site}'s email: {verdict}")
     status = verdict if verdict in ("honoured", "refused") else "confirmed"
-    app.ledger().record(account.name, account.platform, status, evidence=folder, note=f"{site}'s email says: {verdict}")
+    app.ledger().record(account.name, account.platform, status, evidence=folder,
+                        note=f"{mail.site}'s email says: {verdict}")
     return status
 
 
-def status_rows(app: App, sites: dict[str, tuple["Wording", str]] | None = None,
+def status_rows(app: App, sites: dict[str, "SiteMail"] | None = None,
                 tell: Callable[[str], None] = lambda message: None) -> list[tuple[str, str, str, str, str]]:
-    """Each request's row: account, platform, status, since, what to do next. With `sites` (per account name: the
-    flow's wording and site name), first look in each mailbox for the answer to requests still waiting for one."""
+    """Each request's row: account, platform, status, since, what to do next. With `sites` (per account name: its
+    site's name, mail senders and wording), first look in each mailbox for the answer to requests still waiting for
+    one."""
     ledger = app.ledger()
     if sites is not None:
         accounts = {account.name: account for account in app.accounts().accounts}
         for entry in ledger.all():
             if entry.account in accounts and entry.account in sites and entry.status in outcomes.AWAITING_ANSWER:
-                wording, site = sites[entry.account]
-                found = check_mail(app, entry, accounts[entry.account], wording, site, tell)
+                mail = sites[entry.account]
+                found = check_mail(app, entry, accounts[entry.account], mail, tell)
                 if found:
-                    tell(f"{entry.account}: {site}'s email found, now {found}")
+                    tell(f"{entry.account}: {mail.site}'s email found, now {found}")
     return [(e.account, e.platform, e.shown_status, e.since, outcomes.next_action(e.shown_status, e.account))
             for e in ledger.all()]

@@ -1,8 +1,8 @@
-"""Meta's codes and answers from the account's real mailbox, over IMAP (IDLE where the server offers it).
+"""A site's codes and answers from the account's real mailbox, over IMAP (IDLE where the server offers it).
 
-Only messages from Meta to the account's address, sent after Send, count; the newest code wins (the rules live in
-mailcodes). Certificates are always verified. Errors name the mailbox and say what to do; a password or a code is
-never in one, nor in a log line.
+Only messages from the site's sender domains to the account's address, sent after Send, count; the newest code wins
+(the rules live in mailcodes). Certificates are always verified. Errors name the mailbox and say what to do; a
+password or a code is never in one, nor in a log line.
 """
 
 from __future__ import annotations
@@ -93,19 +93,20 @@ def _messages(client: IMAPClient, address: str, since: dt.datetime) -> list[tupl
     return found
 
 
-def wait_for_code(settings: MailboxSettings, password: str, address: str, since: dt.datetime, timeout: float,
-                  pause: Callable[[float], None] = time.sleep, interval: float = 2.0,
+def wait_for_code(settings: MailboxSettings, password: str, address: str, since: dt.datetime, timeout: float, *,
+                  senders: tuple[str, ...], pause: Callable[[float], None] = time.sleep, interval: float = 2.0,
                   account_hint: str = "ACCOUNT") -> str | None:
-    """The newest code from Meta to `address` sent after `since`, waiting up to `timeout` seconds; None if none."""
+    """The newest code from `senders` (the site's mail domains) to `address` sent after `since`, waiting up to
+    `timeout` seconds; None if none."""
     deadline = time.monotonic() + timeout
     client = _connect(settings, password, account_hint)  # a wrong password or host fails at once
     idle = b"IDLE" in client.capabilities()
-    log.info("waiting for Meta's code in %s (%s)", settings.name, "IDLE" if idle else f"polling every {interval:g} s")
+    log.info("waiting for the code in %s (%s)", settings.name, "IDLE" if idle else f"polling every {interval:g} s")
     try:
         while True:
             try:
                 messages = [message for message, _ in _messages(client, address, since)]
-                code = mailcodes.newest_code(messages, address, since)
+                code = mailcodes.newest_code(messages, address, since, senders)
                 if code:
                     return code
                 remaining = deadline - time.monotonic()
@@ -136,13 +137,14 @@ def _reconnect(settings, password, account_hint, deadline, pause) -> IMAPClient:
             pause(RECONNECT_PAUSE)
 
 
-def fetch_from_meta(settings: MailboxSettings, password: str, address: str, since: dt.datetime,
-                    account_hint: str = "ACCOUNT") -> list[tuple[EmailMessage, bytes]]:
-    """Every message from Meta to `address` sent after `since`, with its raw bytes (for .eml evidence)."""
+def fetch_from_site(settings: MailboxSettings, password: str, address: str, since: dt.datetime, *,
+                    senders: tuple[str, ...], account_hint: str = "ACCOUNT") -> list[tuple[EmailMessage, bytes]]:
+    """Every message from `senders` (the site's mail domains) to `address` sent after `since`, with its raw bytes
+    (for .eml evidence)."""
     client = _connect(settings, password, account_hint)
     try:
         return [(message, raw) for message, raw in _messages(client, address, since)
-                if mailcodes.is_from_meta(message)]
+                if mailcodes.is_from(message, senders)]
     finally:
         _close(client)
 

@@ -1,7 +1,8 @@
 """Runs one account: plan its steps, check its secrets exist, walk the flow in a fresh browser context, archive.
 
-Knows nothing about Meta: the flow's steps come in as data. Every account ends in an `AccountReport`, whatever
-happens, so that a run over several accounts goes on past one account's failure.
+Knows no site: the flow's steps, the site's name and the domains its emails come from arrive with the plan, as data.
+Every account ends in an `AccountReport`, whatever happens, so that a run over several accounts goes on past one
+account's failure.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -24,13 +26,16 @@ from automation.config import Account
 from automation.credentials import Keyring
 from automation.errors import ExpectedError
 from automation.ledger import Entry, Ledger
-from automation.plan import Plan
+from automation.plan import Plan, SiteMail
 from automation.runner import Job, Result, Runner
 from automation.sessions import SessionStore
 from automation.tracing import Tracer
-from automation.wording import Wording
 
 log = logging.getLogger(__name__)
+
+# The receipt's key for the verdict of the site's email (older receipts named it after the site: see
+# exporting.site_answer, which reads both).
+ANSWER_KEY = "site_answer"
 
 # Outcomes that come with their own evidence of the page; the others get a final screenshot.
 OWN_EVIDENCE = ("confirmed", "submitted", "rehearsed", "interrupted", "already_objected", "form_changed")
@@ -88,16 +93,16 @@ def ask_at_terminal(options: RunOptions, account: Account) -> Callable[[str], st
     return lambda prompt: options.ask(f"{account.name}: {prompt}")
 
 
-def code_source(options: RunOptions, account: Account, keyring: Keyring):
+def code_source(options: RunOptions, account: Account, keyring: Keyring, mail: SiteMail):
     def wait(since: dt.datetime, pause: Callable[[float], None]) -> str | None:
-        source = mail_source(account, keyring)
+        source = mail_source(account, keyring, mail.senders)
         if source is not None:
-            log.info("%s: waiting up to %g s for Meta's code, %s", account.name, options.code_wait_seconds,
+            log.info("%s: waiting up to %g s for %s's code, %s", account.name, options.code_wait_seconds, mail.site,
                      mail_source_name(account))
             code = source.wait_for_code(since, options.code_wait_seconds, pause)
             if code:
                 return code
-        return ask_at_terminal(options, account)(f"the 6-digit code Meta emailed to {account.email}")
+        return ask_at_terminal(options, account)(f"the 6-digit code {mail.site} emailed to {account.email}")
 
     return wait
 
@@ -126,6 +131,7 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
         "tool_version": __version__,
         "account": account.name,
         "platform": account.platform,
+        "site": plan.site,
         "login": account.login,
         "mode": "rehearsal" if options.rehearse else "run",
         "outcome": result.status,
@@ -146,14 +152,14 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
         "sent_at": result.notes.get("sent_at"),
         "finished_at": iso(utc_now()),
     }
-    answer = (_site_answer(account, keyring, result, evidence, plan.wording)
+    answer = (_site_answer(account, keyring, result, evidence, plan.mail)
               if result.status in ("confirmed", "submitted") else None)
     if answer:
-        receipt["meta_answer"] = answer
+        receipt[ANSWER_KEY] = answer
     evidence.write_receipt(receipt)
     seal(evidence.path, options.archive, note=f"{result.status}: {result.reason}")
     if options.ledger is not None and not options.rehearse and result.status not in ("interrupted", "rehearsed"):
-        status, note = _settled(result, previous, answer)
+        status, note = _settled(result, previous, answer, plan.site)
         options.ledger.record(account.name, account.platform, status, evidence=evidence.path, note=note)
     return AccountReport(account.name, account.platform, result.status, result.reason, evidence.path, result.notes,
                          screenshot)
@@ -171,10 +177,11 @@ def _walk(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions, e
     job = Job(
         account_name=account.name,
         secrets=KeyringSecrets(keyring, account.name),
-        email_code=code_source(options, account, keyring),
+        email_code=code_source(options, account, keyring, plan.mail),
         ask_owner=ask_at_terminal(options, account),
         evidence=evidence,
         wording=plan.wording,
+        site=plan.site,
         language=plan.language,
         rehearse=options.rehearse,
         on_step=lambda description: options.on_step(account.name, description),
@@ -215,11 +222,12 @@ def _walk(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions, e
     return result, screenshot
 
 
-def _settled(result: Result, previous: Entry | None, answer: str | None) -> tuple[str, str]:
+def _settled(result: Result, previous: Entry | None, answer: str | None, site: str) -> tuple[str, str]:
     if result.status in ("confirmed", "submitted") and answer in ("honoured", "refused"):
         return answer, f"the email answering it says it is {answer}"
     if result.status == "already_objected" and previous is not None and previous.sent_but_unsettled:
-        return "confirmed", "sent on an earlier run that stopped short; Meta's page now says the objection is in place"
+        return "confirmed", (f"sent on an earlier run that stopped short; {site}'s page now says the objection is "
+                             "in place")
     return outcomes.ledger_name(result.status), result.reason
 
 
@@ -241,36 +249,41 @@ def seal_unfinished(archive: Path, account: str) -> None:
 
 
 def _site_answer(account: Account, keyring: Keyring, result: Result, evidence: EvidenceFolder,
-                 wording: Wording) -> str | None:
-    """Meta's email answering the objection, if it has arrived: kept as .eml evidence; its verdict returned."""
+                 mail: SiteMail) -> str | None:
+    """The site's email answering the objection, if it has arrived: kept as .eml evidence; its verdict returned."""
     if "sent_at" not in result.notes:
         return None
     try:
-        return answer_in_mailbox(account, keyring, result.notes["sent_at"], evidence.path, wording)
+        return answer_in_mailbox(account, keyring, result.notes["sent_at"], evidence.path, mail)
     except ExpectedError as error:  # the objection stands; the email can be fetched later with status --check-mail
-        log.warning("%s: could not look for Meta's email: %s", account.name, error.message)
+        log.warning("%s: could not look for %s's email: %s", account.name, mail.site, error.message)
         return None
 
 
-def answer_in_mailbox(account: Account, keyring: Keyring, sent_at: str, folder: Path, wording: Wording) -> str | None:
+def answer_in_mailbox(account: Account, keyring: Keyring, sent_at: str, folder: Path, mail: SiteMail) -> str | None:
     """The verdict of the site's answers to a request sent at `sent_at` (ISO time), each kept in `folder`; None when
     the account has no mailbox or nothing has come. Raises ExpectedError when the mailbox cannot be read."""
-    source = mail_source(account, keyring)
+    source = mail_source(account, keyring, mail.senders)
     if source is None:
         return None
     since = dt.datetime.fromisoformat(sent_at.replace("Z", "+00:00"))
-    return keep_answers(source.messages_since(since), account.email, since, folder, wording)
+    return keep_answers(source.messages_since(since), account.email, since, folder, mail)
 
 
-def keep_answers(messages, address: str, since: dt.datetime, folder: Path, wording: Wording) -> str | None:
-    """Saves each of Meta's answers not saved yet into the submission folder; returns the latest verdict."""
+def keep_answers(messages, address: str, since: dt.datetime, folder: Path, mail: SiteMail) -> str | None:
+    """Saves each of the site's answers not saved yet into the submission folder; returns the latest verdict."""
     verdict = None
-    for message, raw in mailcodes.answers_from_meta(messages, address, since):
-        name = f"meta-email-{mailcodes.sent_at(message).strftime('%Y%m%dT%H%M%SZ')}.eml"
+    for message, raw in mailcodes.answers_from_site(messages, address, since, mail.senders):
+        name = f"{file_stem(mail.site)}-email-{mailcodes.sent_at(message).strftime('%Y%m%dT%H%M%SZ')}.eml"
         if not (folder / name).exists():
             write_private(folder / name, raw)
-        verdict = mailcodes.verdict(message, wording)
+        verdict = mailcodes.verdict(message, mail.wording)
     return verdict
+
+
+def file_stem(site: str) -> str:
+    """The site's name as the start of a file name: lower case, letters and digits, words joined by '-'."""
+    return re.sub(r"[^a-z0-9]+", "-", site.lower()).strip("-") or "site"
 
 
 def _close_trace(tracer: Tracer) -> None:

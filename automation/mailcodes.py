@@ -1,7 +1,8 @@
-"""Finds the 6-digit code Meta emails after Send, in a local Maildir.
+"""Finds the 6-digit code a site emails after Send, in a local Maildir, and the site's answer to a request.
 
-Only a message from Meta, addressed to the account's email, dated after Send, is used; of those the newest wins, so an
-older code or another account's code is never typed. Codes are never logged.
+Only a message from one of the site's sender domains (the flow declares them), addressed to the account's email, dated
+after Send, is used; of those the newest wins, so an older code, another account's code or a look-alike sender's code
+is never typed. Codes are never logged.
 """
 
 from __future__ import annotations
@@ -19,17 +20,17 @@ from typing import Callable
 
 from automation.wording import Wording
 
-META_SENDER_DOMAINS = ("facebookmail.com", "facebook.com", "instagram.com", "meta.com")
 CODE_NEAR_WORD = re.compile(r"code\D{0,40}?\b(\d{6})\b", re.IGNORECASE | re.DOTALL)
 ANY_CODE = re.compile(r"\b(\d{6})\b")
-# Meta's clock and ours may disagree a little; a code dated this much before Send still counts.
+# The site's clock and ours may disagree a little; a code dated this much before Send still counts.
 CLOCK_SLACK = dt.timedelta(seconds=5)
 
 
-def is_from_meta(message: EmailMessage) -> bool:
+def is_from(message: EmailMessage, senders: tuple[str, ...]) -> bool:
+    """Whether the message's From address is at one of `senders` (domains, lower case) or a subdomain of one."""
     _, address = email.utils.parseaddr(str(message.get("From", "")))
     domain = address.rpartition("@")[2].lower()
-    return any(domain == known or domain.endswith("." + known) for known in META_SENDER_DOMAINS)
+    return any(domain == known or domain.endswith("." + known) for known in senders)
 
 
 def is_addressed_to(message: EmailMessage, address: str) -> bool:
@@ -63,13 +64,13 @@ def extract_code(message: EmailMessage) -> str | None:
     return None
 
 
-def newest_code(messages: list[EmailMessage], address: str, since: dt.datetime) -> str | None:
+def newest_code(messages: list[EmailMessage], address: str, since: dt.datetime, senders: tuple[str, ...]) -> str | None:
     candidates = []
     for message in messages:
         moment = sent_at(message)
         if moment is None or moment < since - CLOCK_SLACK:
             continue
-        if not is_from_meta(message) or not is_addressed_to(message, address):
+        if not is_from(message, senders) or not is_addressed_to(message, address):
             continue
         code = extract_code(message)
         if code:
@@ -86,18 +87,19 @@ def wait_for_code(
     address: str,
     since: dt.datetime,
     timeout: float,
+    senders: tuple[str, ...],
     pause: Callable[[float], None] = time.sleep,
     interval: float = 1.0,
 ) -> str | None:
     deadline = time.monotonic() + timeout
     while True:
-        code = newest_code(read_maildir(maildir), address, since)
+        code = newest_code(read_maildir(maildir), address, since, senders)
         if code or time.monotonic() >= deadline:
             return code
         pause(interval)
 
 
-# -- Meta's answer to an objection, kept as evidence --------------------------------------------------------------
+# -- the site's answer to a request, kept as evidence -------------------------------------------------------------
 
 def read_maildir_raw(path: Path) -> list[tuple[EmailMessage, bytes]]:
     if not path.is_dir():
@@ -114,13 +116,14 @@ def read_maildir_raw(path: Path) -> list[tuple[EmailMessage, bytes]]:
     return found
 
 
-def answers_from_meta(messages: list[tuple[EmailMessage, bytes]], address: str,
-                      since: dt.datetime) -> list[tuple[EmailMessage, bytes]]:
-    """Meta's emails to this address after Send that are not a code: its answer to the objection, oldest first."""
+def answers_from_site(messages: list[tuple[EmailMessage, bytes]], address: str, since: dt.datetime,
+                      senders: tuple[str, ...]) -> list[tuple[EmailMessage, bytes]]:
+    """The site's emails (from `senders`) to this address after Send that are not a code: its answer to the
+    request, oldest first."""
     found = []
     for message, raw in messages:
         moment = sent_at(message)
-        if moment is None or moment < since - CLOCK_SLACK or not is_from_meta(message):
+        if moment is None or moment < since - CLOCK_SLACK or not is_from(message, senders):
             continue
         if not is_addressed_to(message, address) or extract_code(message):
             continue

@@ -1,5 +1,6 @@
-"""Where an account's emails from Meta are read: its IMAP mailbox, a local Maildir, or nowhere (then a person at the
-terminal types the code). The mailbox password is read from the keyring only when the mailbox is opened."""
+"""Where an account's emails from the site are read: its IMAP mailbox, a local Maildir, or nowhere (then a person at
+the terminal types the code). Only mail from the site's sender domains counts. The mailbox password is read from the
+keyring only when the mailbox is opened."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ class MailSource(Protocol):
 class MaildirSource:
     path: Path
     address: str
+    senders: tuple[str, ...]
 
     def wait_for_code(self, since, timeout, pause):
-        return mailcodes.wait_for_code(self.path, self.address, since, timeout, pause)
+        return mailcodes.wait_for_code(self.path, self.address, since, timeout, self.senders, pause)
 
     def messages_since(self, since):
         return mailcodes.read_maildir_raw(self.path)
@@ -36,6 +38,7 @@ class MaildirSource:
 class ImapSource:
     account: Account
     keyring: Keyring
+    senders: tuple[str, ...]
 
     def _open(self) -> tuple[imap_client.MailboxSettings, str]:
         password = self.keyring.get(self.account.name, "mailbox")  # read only now, when the mailbox is opened
@@ -48,20 +51,21 @@ class ImapSource:
 
     def wait_for_code(self, since, timeout, pause):
         settings, password = self._open()
-        return imap_client.wait_for_code(settings, password, self.account.email, since, timeout, pause=pause,
-                                         account_hint=self.account.name)
+        return imap_client.wait_for_code(settings, password, self.account.email, since, timeout,
+                                         senders=self.senders, pause=pause, account_hint=self.account.name)
 
     def messages_since(self, since):
         settings, password = self._open()
-        return imap_client.fetch_from_meta(settings, password, self.account.email, since,
+        return imap_client.fetch_from_site(settings, password, self.account.email, since, senders=self.senders,
                                            account_hint=self.account.name)
 
 
-def mail_source(account: Account, keyring: Keyring | None) -> MailSource | None:
+def mail_source(account: Account, keyring: Keyring | None, senders: tuple[str, ...]) -> MailSource | None:
+    """The account's mailbox or Maildir, reading only mail from `senders` (the site's mail domains); None if neither."""
     if account.mailbox is not None and keyring is not None:
-        return ImapSource(account, keyring)
+        return ImapSource(account, keyring, senders)
     if account.maildir is not None:
-        return MaildirSource(account.maildir, account.email)
+        return MaildirSource(account.maildir, account.email, senders)
     return None
 
 

@@ -20,7 +20,7 @@ from typing import Callable, Protocol
 import pyotp
 from playwright.sync_api import Error as PlaywrightError, Locator, Page
 
-from automation import forms, steps as s
+from automation import forms, outcomes, steps as s
 from automation.archive import EvidenceFolder, iso, utc_now
 from automation.countries import country_names
 from automation.errors import FlowError
@@ -43,6 +43,11 @@ MAIN_MESSAGE = r"""() => { const seen = [];
   return seen.join(' | ').slice(0, 1500); }"""
 GROW_TEXT_AREAS = """() => { for (const area of document.querySelectorAll('textarea')) {
     area.style.height = 'auto'; area.style.height = (area.scrollHeight + 4) + 'px'; } }"""
+
+
+def capitalised(text: str) -> str:
+    """`text` to begin a sentence with: "the site asks" becomes "The site asks"; a name stays as it is."""
+    return text[:1].upper() + text[1:]
 
 
 class Secrets(Protocol):
@@ -68,6 +73,7 @@ class Job:
     evidence: EvidenceFolder
     wording: Wording
     language: str = "en"  # the language the account's pages are expected in; the page's own <html lang> wins
+    site: str = "the site"  # whose pages these are, as the user calls them: what messages name
     rehearse: bool = False
     on_step: Callable[[str], None] = lambda description: None
     cancelled: Callable[[], bool] = lambda: False  # Ctrl-C: stop at the next step or wait
@@ -147,7 +153,7 @@ class Runner:
         return Result(status, reason, self.fields, self.notes)
 
     def _snapshot_note(self) -> str:
-        """Writes page-snapshot.json and says where it is: the file a user can send when Meta changed a page."""
+        """Writes page-snapshot.json and says where it is: the file a user can send when the site changed a page."""
         try:
             name = self.snapshot()
         except PlaywrightError:
@@ -249,7 +255,7 @@ class Runner:
                 return found
             if time.monotonic() >= deadline:
                 raise FlowError(f"could not find {target.describe(self.say)} on {self.page.url.split('?')[0]} "
-                                f"within {timeout:g} s; Meta may have changed this page")
+                                f"within {timeout:g} s; {self.job.site} may have changed this page")
             self.pause(POLL_MS / 1000)
 
     def showing(self, target: s.Target) -> bool:
@@ -333,12 +339,13 @@ class Runner:
     def _totp(self, fresh: bool) -> str:
         secret = self.job.secrets.get("totp")
         if secret is None:
-            code = self.job.ask_owner("Meta asks for a 2FA code and no TOTP secret is stored. Code")
+            code = self.job.ask_owner(f"{capitalised(self.job.site)} asks for a 2FA code and no TOTP secret is stored. "
+                                      "Code")
             if not code:
                 raise FlowFinished(
                     "needs_owner",
-                    "Meta asked for a 2FA code and no TOTP secret is stored; store it with "
-                    f"`submit-objections credentials set {self.job.account_name}` or run at a terminal to type the code",
+                    f"{capitalised(self.job.site)} asked for a 2FA code and no TOTP secret is stored; store it with "
+                    f"`{outcomes.command('credentials', self.job.account_name)}` or run at a terminal to type the code",
                 )
             return code.strip()
         totp = pyotp.TOTP(secret)
@@ -434,8 +441,8 @@ class Runner:
         if not code:
             raise FlowFinished(
                 "needs_owner",
-                "Meta's emailed code did not arrive in time; name the account's Maildir in the accounts file, "
-                "or run at a terminal to type the code",
+                f"{capitalised(self.job.site)}'s emailed code did not arrive in time; name the account's Maildir in "
+                "the accounts file, or run at a terminal to type the code",
             )
         self._remember_secret(code)
         self.secret_targets.append(step.target)
@@ -468,14 +475,16 @@ class Runner:
         if self.job.owner_wait <= 0:
             raise FlowFinished("needs_owner", step.reason)
         minutes = self.job.owner_wait / 60
-        self.job.tell_owner(f"{self.job.account_name}: Meta shows a security check that only you can answer. Solve it "
-                            f"in the browser window; the run waits up to {minutes:g} min, then carries on.")
+        self.job.tell_owner(f"{self.job.account_name}: {self.job.site} shows a security check that only you can "
+                            f"answer. Solve it in the browser window; the run waits up to {minutes:g} min, then "
+                            "carries on.")
         deadline = time.monotonic() + self.job.owner_wait
         while any(self.showing(target) for target in step.at):
             if time.monotonic() >= deadline:
                 raise FlowFinished("needs_owner", f"the check was still on screen after {minutes:g} min; {step.reason}")
             self.pause(1)
-        self.notes["owner_stepped_in"] = f"{iso(utc_now())}: the owner passed Meta's security check in the window"
+        self.notes["owner_stepped_in"] = (f"{iso(utc_now())}: the owner passed {self.job.site}'s security check in "
+                                          "the window")
         log.info("%s: the owner passed the check; carrying on", self.job.account_name)
 
     def _outcome(self, step: s.Outcome) -> None:
@@ -518,5 +527,5 @@ class Runner:
         waited = "once it had settled" if settled else f"within {step.timeout:g} s"
         raise FlowError(
             f"{step.purpose}: the page ({self.page.url.split('?')[0]}) showed none of the states the tool knows "
-            f"{waited} (it looked for: {looked_for}); Meta may have changed this page"
+            f"{waited} (it looked for: {looked_for}); {self.job.site} may have changed this page"
         )

@@ -24,6 +24,9 @@ class Flow:
     objection_text: Callable[[str], str]  # language -> the built-in text, used when an account names no template
     # country -> what to expect there, told before any browser starts, and whether the site offers the form there
     routing: Callable[[str], tuple[str, bool]] = lambda country: ("", True)
+    # The domains the site's emails come from (its codes, its answers; subdomains count). Mail from anywhere else is
+    # never read as the site's: a look-alike sender's code is never typed. None declared: no email counts.
+    mail_senders: tuple[str, ...] = ()
 
     def steps(self, account: Account, objection: str) -> list[Step]:
         return self.build(account, objection)

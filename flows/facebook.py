@@ -48,6 +48,7 @@ FLOW = Flow(
     site="Meta",
     hosts=("www.facebook.com",),
     domains=meta.DOMAINS,
+    mail_senders=meta.MAIL_SENDERS,
     wording=META,
     build=build,
     objection_text=objection_text,

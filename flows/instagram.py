@@ -54,6 +54,7 @@ FLOW = Flow(
     site="Meta",
     hosts=("www.instagram.com", "privacycenter.instagram.com", "help.instagram.com"),
     domains=meta.DOMAINS,
+    mail_senders=meta.MAIL_SENDERS,
     wording=META,
     build=build,
     objection_text=objection_text,

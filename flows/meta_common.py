@@ -17,6 +17,7 @@ from automation.steps import (Branch, Capture, Case, Check, Click, EmailCode, Ex
                               field, label, link, role, text, url)
 
 DOMAINS = ("facebook.com", "instagram.com")  # Meta's: a mirror serves these and their subdomains
+MAIL_SENDERS = ("facebookmail.com", "facebook.com", "instagram.com", "meta.com")  # where Meta's emails come from
 COOKIE_DECLINE = button("cookie_decline")
 PASSWORD = field("password")
 CHECKPOINT_URL = url(r"^https?://[^/]+/(checkpoint|challenge)/", "a security check's address (/checkpoint/, /challenge/)")

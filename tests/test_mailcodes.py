@@ -1,4 +1,4 @@
-"""Meta's emailed code: only the newest code from Meta to this address, sent after Send, is ever used.
+"""Meta's emailed code: only the newest code from Meta's mail domains to this address, sent after Send, is ever used.
 
 The scenarios put each wrong code where a search missing one filter would pick it, and a test removes each filter
 from a copy of the module to show that the scenarios then fail."""
@@ -18,6 +18,7 @@ import pytest
 
 from automation import mailcodes
 from automation.mailcodes import wait_for_code
+from flows.meta_common import MAIL_SENDERS
 from flows.wording import META
 
 SEND = dt.datetime(2026, 11, 23, 10, 0, 0, tzinfo=dt.timezone.utc)
@@ -42,13 +43,13 @@ def test_the_newest_code_after_send_wins_and_others_are_ignored(tmp_path):
     deliver(box, "333333", at=SEND + dt.timedelta(seconds=9))
     deliver(box, "444444", at=SEND + dt.timedelta(seconds=20), to="bob@example.org")  # another account's
     deliver(box, "555555", at=SEND + dt.timedelta(seconds=30), sender="Phisher <meta@security-facebook.example>")
-    assert wait_for_code(tmp_path / "mail", "anna@example.org", SEND, timeout=0) == "333333"
+    assert wait_for_code(tmp_path / "mail", "anna@example.org", SEND, senders=MAIL_SENDERS, timeout=0) == "333333"
 
 
 def test_a_code_in_an_html_only_email_is_found(tmp_path):
     box = mailbox.Maildir(tmp_path / "mail", create=True)
     deliver(box, "987654", at=SEND + dt.timedelta(seconds=1), html_only=True)
-    assert wait_for_code(tmp_path / "mail", "anna@example.org", SEND, timeout=0) == "987654"
+    assert wait_for_code(tmp_path / "mail", "anna@example.org", SEND, senders=MAIL_SENDERS, timeout=0) == "987654"
 
 
 def test_a_late_code_is_waited_for_and_none_gives_up_at_the_deadline(tmp_path):
@@ -60,10 +61,11 @@ def test_a_late_code_is_waited_for_and_none_gives_up_at_the_deadline(tmp_path):
         if len(polls) == 3:
             deliver(box, "246810", at=SEND + dt.timedelta(seconds=40))
 
-    assert wait_for_code(tmp_path / "mail", "anna@example.org", SEND, timeout=30, pause=pause, interval=0.01) == "246810"
+    assert wait_for_code(tmp_path / "mail", "anna@example.org", SEND, senders=MAIL_SENDERS, timeout=30, pause=pause,
+                         interval=0.01) == "246810"
     assert len(polls) == 3
-    assert wait_for_code(tmp_path / "empty", "anna@example.org", SEND, timeout=0.05, pause=lambda s: None,
-                         interval=0.01) is None
+    assert wait_for_code(tmp_path / "empty", "anna@example.org", SEND, senders=MAIL_SENDERS, timeout=0.05,
+                         pause=lambda s: None, interval=0.01) is None
 
 
 # -- each filter is needed: the wrong code is newer, or later in mailbox order, than the right one -------------------
@@ -159,7 +161,7 @@ SCENARIOS = {
 
 def scenario_results(module: types.ModuleType) -> dict[str, tuple[str | None, str | None]]:
     """Scenario name -> (code the module picks, code it must pick)."""
-    return {name: (module.newest_code(messages, ANNA, SEND), expected)
+    return {name: (module.newest_code(messages, ANNA, SEND, MAIL_SENDERS), expected)
             for name, (messages, expected) in SCENARIOS.items()}
 
 
@@ -167,6 +169,16 @@ def scenario_results(module: types.ModuleType) -> dict[str, tuple[str | None, st
 def test_each_filter_of_the_code_search(name):
     picked, expected = scenario_results(mailcodes)[name]
     assert picked == expected
+
+
+def test_only_the_senders_given_count_the_engine_trusts_none_of_its_own():
+    """The flow declares where its site's mail comes from: the same code counts for one site's senders, not another's."""
+    toy = [message("123456", at=after(3), sender="Toy <codes@mail.toy.test>")]
+    assert mailcodes.newest_code(toy, ANNA, SEND, ("toy.test",)) == "123456"
+    assert mailcodes.newest_code(toy, ANNA, SEND, MAIL_SENDERS) is None
+    assert mailcodes.newest_code([message("200002", at=after(2))], ANNA, SEND, ()) is None
+    assert mailcodes.answers_from_site([raw(message(None, at=after(5), body="We will honour your objection."))],
+                                       ANNA, SEND, ("toy.test",)) == []
 
 
 def test_an_earlier_attempts_code_is_never_typed_while_the_new_one_is_waited_for(tmp_path):
@@ -179,9 +191,11 @@ def test_an_earlier_attempts_code_is_never_typed_while_the_new_one_is_waited_for
         if len(polls) == 2:
             deliver(box, "222222", at=SEND + dt.timedelta(seconds=25))
 
-    assert wait_for_code(tmp_path / "mail", ANNA, SEND, timeout=60, pause=pause, interval=0.01) == "222222"
+    assert wait_for_code(tmp_path / "mail", ANNA, SEND, senders=MAIL_SENDERS, timeout=60, pause=pause,
+                         interval=0.01) == "222222"
     assert polls == [0.01, 0.01]
-    assert wait_for_code(tmp_path / "mail", ANNA, SEND + dt.timedelta(minutes=5), timeout=0) is None
+    assert wait_for_code(tmp_path / "mail", ANNA, SEND + dt.timedelta(minutes=5), senders=MAIL_SENDERS,
+                         timeout=0) is None
 
 
 def mutated(old: str, new: str) -> types.ModuleType:
@@ -200,15 +214,15 @@ def mutated(old: str, new: str) -> types.ModuleType:
 MUTATIONS = {
     "no after-Send filter": ("if moment is None or moment < since - CLOCK_SLACK:\n", "if moment is None:\n"),
     "no clock slack": ("moment < since - CLOCK_SLACK:\n", "moment < since:\n"),
-    "no sender filter": ("if not is_from_meta(message) or not is_addressed_to(message, address):",
+    "no sender filter": ("if not is_from(message, senders) or not is_addressed_to(message, address):",
                          "if not is_addressed_to(message, address):"),
-    "no address filter": ("if not is_from_meta(message) or not is_addressed_to(message, address):",
-                          "if not is_from_meta(message):"),
+    "no address filter": ("if not is_from(message, senders) or not is_addressed_to(message, address):",
+                          "if not is_from(message, senders):"),
     "the last in mailbox order wins": ("return max(candidates)[1] if candidates else None",
                                        "return candidates[-1][1] if candidates else None"),
     "the first in mailbox order wins": ("return max(candidates)[1] if candidates else None",
                                         "return candidates[0][1] if candidates else None"),
-    "a sender's domain need only end in Meta's": ('domain.endswith("." + known)', "domain.endswith(known)"),
+    "a sender's domain need only end in one of the site's": ('domain.endswith("." + known)', "domain.endswith(known)"),
     "the address need only appear in To": ('found.lower() == address.lower()', "address.lower() in found.lower()"),
 }
 
@@ -226,8 +240,8 @@ def test_without_the_after_send_filter_an_earlier_attempts_code_would_be_typed()
     """Named for the issue: revert `moment < since - CLOCK_SLACK` and the old code is picked."""
     copy = mutated("if moment is None or moment < since - CLOCK_SLACK:\n", "if moment is None:\n")
     messages, expected = SCENARIOS["an earlier attempt's code, last in the box, while the new one has not come"]
-    assert expected is None and mailcodes.newest_code(messages, ANNA, SEND) is None
-    assert copy.newest_code(messages, ANNA, SEND) == "100001"
+    assert expected is None and mailcodes.newest_code(messages, ANNA, SEND, MAIL_SENDERS) is None
+    assert copy.newest_code(messages, ANNA, SEND, MAIL_SENDERS) == "100001"
 
 
 # -- Meta's answer: the same filters, and the verdict read from its words ----------------------------------------
@@ -239,7 +253,7 @@ def raw(built: EmailMessage) -> tuple[EmailMessage, bytes]:
 
 def test_only_metas_answers_to_this_address_after_send_are_kept_oldest_first():
     answer = "We've received your objection. We will honour your objection."
-    kept = mailcodes.answers_from_meta([
+    kept = mailcodes.answers_from_site([
         raw(message(None, at=SEND - dt.timedelta(days=3), body=answer, subject="From an earlier run")),
         raw(message(None, at=after(40), body=answer, subject="Bob's", to="bob@example.org")),
         raw(message(None, at=after(90), body="Second answer: " + answer, subject="Update")),
@@ -250,7 +264,7 @@ def test_only_metas_answers_to_this_address_after_send_are_kept_oldest_first():
         raw(message(None, at=after(2), body=answer, subject="Within the clock slack")),
         raw(message(None, at=SEND - dt.timedelta(seconds=5), body=answer, subject="At the slack's edge")),
         raw(message(None, at=None, body=answer, subject="Undated")),
-    ], ANNA, SEND)
+    ], ANNA, SEND, MAIL_SENDERS)
     assert [found["Subject"] for found, _ in kept] == ["At the slack's edge", "Within the clock slack", "First",
                                                        "Update", "Same moment"]
 
