@@ -141,7 +141,7 @@ def _plans(app, names: tuple[str, ...]):
         flow = flow_for(account.platform)
         language = expected_language(account.language, account.country)
         builtin = flow.objection_text(language) if account.template is None else ""
-        objection = render_objection(account, builtin, language)
+        objection = render_objection(account, builtin, language, site=flow.site)
         routing, offered = flow.routing(account.country)
         plans.append(Plan(account, objection, flow.steps(account, objection), flow.wording, language, flow.site,
                           flow.domains, routing, offered, flow.mail_senders))

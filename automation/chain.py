@@ -1,7 +1,7 @@
 """The archive's chain of manifests: proof that no evidence file, nor a whole submission, was changed or removed.
 
 Each submission folder is sealed by a manifest (manifest.json) listing every file with its SHA-256, written last: a
-folder without one is unfinished and never counted as evidence. A file added later (Meta's email) gets its own
+folder without one is unfinished and never counted as evidence. A file added later (the site's email) gets its own
 manifest in the same folder (manifest-02.json, ...). Every manifest carries a sequence number and the SHA-256 of the
 manifest before it, anywhere in the archive, and ARCHIVE/chain.json names the newest: so an edited or deleted file,
 manifest or folder, even the newest, breaks a chain that anyone can re-check with `archive verify`.

@@ -78,9 +78,10 @@ def not_utf8(data: bytes, error: UnicodeDecodeError) -> tuple[int, str]:
 
 
 def parse_mirror(value: str) -> str:
-    """The --mirror URL: http:// or https:// to a loopback host only (a mirror serves Meta's pages for tests and
+    """The --mirror URL: http:// or https:// to a loopback host only (a mirror serves the site's pages for tests and
     demos; it is never a remote server). Anything else is a ConfigError naming --mirror."""
-    hint = "a mirror is a test server on this machine, such as http://127.0.0.1:8080; leave --mirror out to use Meta"
+    hint = ("a mirror is a test server on this machine, such as http://127.0.0.1:8080; leave --mirror out to use the "
+            "real site")
     text = value.strip() if isinstance(value, str) else ""
     try:
         parts = urllib.parse.urlsplit(text)
@@ -102,7 +103,7 @@ def parse_mirror(value: str) -> str:
 
 
 class Mailbox(BaseModel):
-    """Where Meta's emails to the account arrive, read over IMAP; its password lives in the keyring."""
+    """Where the site's emails to the account arrive, read over IMAP; its password lives in the keyring."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

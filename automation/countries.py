@@ -17,8 +17,8 @@ ENGLISH_ALIASES = {
     "US": ["United States of America", "USA"],
 }
 
-# The language most people in a country see their pages in (ISO 639-1), for countries where Meta offers the
-# objection; a country not listed is taken to be English-speaking.
+# The language most people in a country see their pages in (ISO 639-1), for the countries where an objection can be
+# filed; a country not listed is taken to be English-speaking.
 MAIN_LANGUAGE = {
     "AT": "de", "DE": "de", "CH": "de", "LI": "de", "LU": "fr", "BE": "nl", "FR": "fr", "MC": "fr", "IT": "it",
     "SM": "it", "VA": "it", "ES": "es", "NL": "nl", "PL": "pl", "PT": "pt", "BR": "pt", "SE": "sv", "DK": "da",

@@ -22,7 +22,7 @@ from automation.errors import CredentialError
 
 log = logging.getLogger(__name__)
 
-SECRET_KINDS = {"password": "Meta password", "totp": "2FA (TOTP) secret", "mailbox": "mailbox password"}
+SECRET_KINDS = {"password": "login password", "totp": "2FA (TOTP) secret", "mailbox": "mailbox password"}
 UNSAFE_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
 INSECURE_OPT_IN = "SUBMIT_OBJECTIONS_INSECURE_KEYRING"
 
@@ -107,7 +107,7 @@ class Keyring:
 
 
 def normalise_totp_secret(value: str) -> str:
-    """The base32 secret Meta shows when 2FA is set up, without spaces; raises if it is not base32."""
+    """The base32 secret a site shows when 2FA is set up, without spaces; raises if it is not base32."""
     secret = "".join(value.split()).upper()
     try:
         base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
@@ -115,6 +115,7 @@ def normalise_totp_secret(value: str) -> str:
     except (binascii.Error, ValueError):
         raise CredentialError(
             "the 2FA secret is not a valid base32 TOTP key",
-            hint="copy the whole key Meta shows under 'set up manually' (32 letters A-Z and digits 2-7)",
+            hint="copy the whole key the site shows for an authenticator app, under 'set up manually' (32 letters "
+            "A-Z and digits 2-7)",
         ) from None
     return secret

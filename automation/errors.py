@@ -15,18 +15,18 @@ class ExitCode(enum.IntEnum):
     CONFIG = 2  # bad configuration or usage: nothing was started
     NEEDS_OWNER = 3  # some accounts need their owner (checkpoint, code not received); none failed
     FAILED = 4  # some accounts failed or are not eligible
-    FORM_CHANGED = 5  # Meta showed a page or form the tool does not know; nothing was sent for those accounts
+    FORM_CHANGED = 5  # the site showed a page or form the tool does not know; nothing was sent for those accounts
     INTERRUPTED = 130  # stopped with Ctrl-C
 
 
 EXIT_CODE_TABLE = """\
 Exit codes:
-  0    every account is confirmed, honoured, already objected, or sent with Meta's answer still to come
+  0    every account is confirmed, honoured, already objected, or sent with the site's answer still to come
        (rehearsal: every form was filled)
   2    bad configuration or usage; nothing was sent
   3    some accounts need their owner (a checkpoint, a code that did not arrive); none failed
   4    some accounts failed or are not eligible in their region
-  5    Meta showed a page or form the tool does not know: nothing was sent there; the evidence holds a
+  5    the site showed a page or form the tool does not know: nothing was sent there; the evidence holds a
        page-snapshot.json to report (none failed otherwise)
   130  interrupted (Ctrl-C)"""
 
@@ -64,7 +64,7 @@ class BrowserNotFound(ExpectedError):
 
 
 class FlowError(SubmitObjectionsError):
-    """A page did not look as the flow expected (Meta changed it, or a step timed out)."""
+    """A page did not look as the flow expected (the site changed it, or a step timed out)."""
 
     def __init__(self, message: str):
         super().__init__(message)

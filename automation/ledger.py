@@ -1,9 +1,9 @@
 """The ledger: every account's objection history in SQLite, so that nothing is filed twice and nothing is forgotten.
 
 Statuses follow what actually happened: `submitting` is written before Send is clicked and `submitted` right after,
-so that a run killed at any moment leaves a trace that the next run checks on Meta's page before sending anything.
-`overdue` is not stored: it is a confirmed or submitted objection with no answer from Meta after a month
-(GDPR Art. 12(3)).
+so that a run killed at any moment leaves a trace that the next run checks on the site's page before sending
+anything. `overdue` is not stored: it is a confirmed or submitted objection with no answer from the site after a
+month (GDPR Art. 12(3)).
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ class Entry:
 
     @property
     def sent_but_unsettled(self) -> bool:
-        """Send was clicked and no outcome settled it: Meta's page must be checked before anything is sent again."""
+        """Send was clicked and no outcome settled it: the site's page must be checked before anything is sent
+        again."""
         return bool(self.sent_at) and self.status not in DONE | {"refused"}
 
 

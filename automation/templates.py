@@ -21,7 +21,7 @@ PLACEHOLDERS = {
     "date": "today's date, YYYY-MM-DD",
 }
 
-# Meta's 2024 form rejected short reasons (about 100 characters, per a user report); stay well above.
+# A form may reject a short reason (one refused those under about 100 characters, per a user report); stay well above.
 MINIMUM_LENGTH = 150
 
 def load_template(account: Account, builtin: str) -> str:
@@ -42,8 +42,10 @@ def load_template(account: Account, builtin: str) -> str:
                           f"(byte {error.start + 1} is not UTF-8)", hint=UTF8_HINT) from None
 
 
-def render_objection(account: Account, builtin: str, language: str = "en", today: dt.date | None = None) -> str:
-    """`builtin`: the flow's own text in `language`, used when the account names no template."""
+def render_objection(account: Account, builtin: str, language: str = "en", today: dt.date | None = None, *,
+                     site: str = "the site") -> str:
+    """`builtin`: the flow's own text in `language`, used when the account names no template; `site`: whose form
+    the text goes into, as the user calls it (for the hint on a text too short)."""
     template = load_template(account, builtin)
     source = str(account.template) if account.template else "the built-in template"
     values = {
@@ -83,6 +85,6 @@ def render_objection(account: Account, builtin: str, language: str = "en", today
     if len(text) < MINIMUM_LENGTH:
         raise ConfigError(
             f"account {account.name!r}: the objection from {source} is {len(text)} characters long",
-            hint=f"Meta rejects short reasons: write at least {MINIMUM_LENGTH} characters",
+            hint=f"{site} rejects short reasons: write at least {MINIMUM_LENGTH} characters",
         )
     return text

@@ -580,11 +580,13 @@ def test_the_minimum_length_is_exactly_the_minimum_and_the_built_in_text_is_name
     assert render_objection(anna, "", "en") == "x" * MINIMUM_LENGTH
     (tmp_path / "mine.txt").write_text("x" * (MINIMUM_LENGTH - 1))
     assert refusal(anna) == (f"account 'anna': the objection from {tmp_path / 'mine.txt'} is {MINIMUM_LENGTH - 1} "
-                             f"characters long\n  hint: Meta rejects short reasons: write at least {MINIMUM_LENGTH} "
-                             "characters")
+                             f"characters long\n  hint: the site rejects short reasons: write at least "
+                             f"{MINIMUM_LENGTH} characters")
+    with pytest.raises(ConfigError, match=f"hint: Meta rejects short reasons: write at least {MINIMUM_LENGTH} "):
+        render_objection(anna, "", "en", site="Meta")  # the flow's site, as the CLI passes it
     [plain] = load(write(tmp_path, ACCOUNT)).accounts
     assert refusal(plain, "Too short, {name}.") == ("account 'anna': the objection from the built-in template is 16 "
-                                                     "characters long\n  hint: Meta rejects short reasons: write at "
+                                                     "characters long\n  hint: the site rejects short reasons: write at "
                                                      f"least {MINIMUM_LENGTH} characters")
     assert refusal(plain, LONG + "{oops}").startswith("account 'anna': the built-in template uses unknown placeholder")
 

@@ -34,12 +34,12 @@ def test_credentials_set_check_list_delete_through_the_cli(cli, tmp_path):
     checked = cli("--config", str(config), "credentials", "check")
     assert checked.returncode == 0 and checked.stdout.strip() == "anna: password stored; 2FA secret stored, valid base32"
     listed = cli("--config", str(config), "credentials", "list")
-    assert listed.stdout.strip() == "anna (facebook): Meta password, 2FA (TOTP) secret"
+    assert listed.stdout.strip() == "anna (facebook): login password, 2FA (TOTP) secret"
     for output in (stored, checked, listed):
         assert "Pw-7f3a9-unique" not in output.stdout + output.stderr and "JBSW" not in output.stdout + output.stderr
 
     deleted = cli("--config", str(config), "credentials", "delete", "anna")
-    assert deleted.stdout.strip() == "anna: removed Meta password, 2FA (TOTP) secret"
+    assert deleted.stdout.strip() == "anna: removed login password, 2FA (TOTP) secret"
     assert backend.get_password(service, "anna/password") is None
     missing = cli("--config", str(config), "credentials", "check")
     assert missing.returncode == 2 and "anna: password MISSING" in missing.stdout
