@@ -4,20 +4,21 @@
     country = "DE"
 
     [[accounts]]
-    name = "anna-facebook"     # your own label: used in the keyring, the archive and the table
-    platform = "facebook"      # facebook | instagram
-    login = "anna@example.org" # what you type into Meta's login field
-    email = "anna@example.org" # the account's email address (Meta sends its codes there)
+    name = "anna"              # your own label: used in the keyring, the archive and the table
+    platform = "..."           # one of the platforms a flow is registered for (the caller passes them in)
+    login = "anna@example.org" # what you type into the site's login field
+    email = "anna@example.org" # the account's email address (the site sends its codes there)
     country = "DE"             # country of residence, ISO 3166 code
-    language = "de"            # optional: the language Meta shows this account's pages in (default: the country's)
+    language = "de"            # optional: the language the site shows this account's pages in (default: the country's)
     full_name = "Anna Example" # optional: signs the objection
     template = "my-text.txt"   # optional: your own objection text (relative to this file)
-    maildir = "~/Mail/anna"    # optional: a local Maildir where Meta's emails arrive
+    maildir = "~/Mail/anna"    # optional: a local Maildir where the site's emails arrive
     [accounts.mailbox]         # optional, instead: the mailbox over IMAP (password: `credentials set NAME`)
     host = "imap.example.org"
     user = "anna@example.org"  # tls = "implicit" (993, default) | "starttls" (143) | "plain" (loopback only)
 
-Passwords and 2FA secrets never go in this file: `submit-objections credentials set NAME` keeps them in the keyring.
+The README's "The accounts file" has the example with real platforms. Passwords and 2FA secrets never go in this
+file: `submit-objections credentials set NAME` keeps them in the keyring.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from automation.countries import country_names
 from automation.errors import ConfigError
 from automation.outcomes import command
 
-PLATFORMS = ("facebook", "instagram")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
@@ -215,8 +215,8 @@ class AccountsFile(BaseModel):
 
 def load_accounts(path: Path, languages: list[str] | None = None, platforms: list[str] | None = None) -> AccountsFile:
     """`languages`: the languages an account may name (those the flows have wording and texts for); `platforms`: the
-    platforms a flow is registered for (default: the built-in ones)."""
-    platforms = list(platforms or PLATFORMS)
+    platforms a flow is registered for, which the caller takes from its registry (this module knows none). With
+    None, any platform passes here, and the caller's registry refuses one it has no flow for."""
     path = Path(path).expanduser()
     if not path.is_file():
         raise ConfigError(
@@ -265,7 +265,7 @@ def load_accounts(path: Path, languages: list[str] | None = None, platforms: lis
                     raise ConfigError(f"{path}{f':{line}' if line else ''}: {label}: field '{key}' is not a usable "
                                       f"path ({error})", hint="write a plain file path, relative to this file") \
                         from None
-        if "platform" in merged and merged["platform"] not in platforms:
+        if platforms is not None and "platform" in merged and merged["platform"] not in platforms:
             label = f"account {entry.get('name')!r}" if isinstance(entry.get("name"), str) else f"account #{index + 1}"
             raise ConfigError(f"{path}:{_line_of(text, index, 'platform')}: {label}: field 'platform' must be one of "
                               f"{', '.join(platforms)}")
@@ -318,7 +318,7 @@ def _located(path: Path, text: str, index: int, entry: dict, error: ValidationEr
     message = str(first["msg"]).removeprefix("Value error, ")
     if first["type"] == "literal_error":
         expected = re.findall(r"'([^']*)'", str(first.get("ctx", {}).get("expected", "")))
-        message = f"must be one of {', '.join(expected or PLATFORMS)}"
+        message = f"must be one of {', '.join(expected)}" if expected else message
     return ConfigError(f"{where}: {label}: field '{field}' {message}")
 
 

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, assume, example, given, settings, strategies
 from automation.config import AccountsFile, is_loopback, load_accounts, parse_mirror
 from automation.errors import ConfigError, ExitCode
 from automation.templates import MINIMUM_LENGTH, render_objection
+from flows import platforms
 from flows.wording import expected_language, languages, objection_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +49,7 @@ def write(folder: Path, content: str | bytes, name: str = "accounts.toml") -> Pa
 
 
 def load(path: Path) -> AccountsFile:
-    return load_accounts(path, languages=languages())
+    return load_accounts(path, languages=languages(), platforms=platforms())
 
 
 def refused(path: Path) -> ConfigError:

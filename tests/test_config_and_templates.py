@@ -10,6 +10,7 @@ import pytest
 from automation.config import load_accounts
 from automation.errors import ConfigError
 from automation.templates import MINIMUM_LENGTH, render_objection
+from flows import platforms
 from flows.wording import expected_language, languages, objection_text
 
 GOOD = """\
@@ -59,7 +60,14 @@ def test_a_bad_account_names_the_file_line_account_and_field(tmp_path, change, e
     old, new = change
     assert old in GOOD
     with pytest.raises(ConfigError, match=expected):
-        load_accounts(write(tmp_path, GOOD.replace(old, new)))
+        load_accounts(write(tmp_path, GOOD.replace(old, new)), platforms=platforms())
+
+
+def test_the_platforms_are_the_callers_the_engine_knows_none_of_its_own(tmp_path):
+    with pytest.raises(ConfigError, match=r"accounts.toml:6: account 'anna-facebook': field 'platform' must be one of toy"):
+        load_accounts(write(tmp_path, GOOD), platforms=["toy"])
+    unchecked = load_accounts(write(tmp_path, GOOD.replace('"facebook"', '"myspace"')))  # the registry refuses it later
+    assert {account.platform for account in unchecked.accounts} == {"myspace"}
 
 
 def test_broken_toml_and_a_missing_file_say_where_and_what_to_do(tmp_path):
