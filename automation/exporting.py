@@ -1,6 +1,8 @@
 """Evidence made readable: a zip for a complaint (with an index.html), and an HTML report of the whole archive.
 
-Both are plain HTML with relative links, readable offline in any browser; nothing is fetched from anywhere.
+Both are plain HTML with relative links, readable offline in any browser; nothing is fetched from anywhere. Every
+character beyond ASCII is written as a character reference, so a page reads the same whatever encoding a browser
+assumes, and needs no declaration of one.
 """
 
 from __future__ import annotations
@@ -28,6 +30,19 @@ def receipt_of(folder: Path) -> dict:
         return {}
 
 
+def site_answer(receipt: dict) -> str | None:
+    """The verdict of the site's email the receipt records: under `site_answer`, or in a receipt written before it
+    was called that, under the key named after the site (`<site>_answer`)."""
+    if receipt.get("site_answer"):
+        return receipt["site_answer"]
+    return next((value for key, value in receipt.items() if key.endswith("_answer") and value), None)
+
+
+def sites_of(receipts: list[dict]) -> str:
+    """The sites the receipts were filed with, as the user calls them ("A and B"); "" when none says."""
+    return " and ".join(sorted({str(receipt["site"]) for receipt in receipts if receipt.get("site")}))
+
+
 def find_submission(archive: Path, submission: str) -> Path:
     folder = (archive / submission).resolve()
     if archive.resolve() not in folder.parents or not folder.is_dir() or folder.parent.parent != archive.resolve():
@@ -53,6 +68,10 @@ def submission_html(folder: Path, link_prefix: str) -> str:
     sent_text = fields.get("reason") or receipt.get("objection_text") or ""
     field_rows = "".join(f"<tr><th>{_e(key)}</th><td>{_e(value)}</td></tr>" for key, value in fields.items()
                          if key != "reason")
+    site = receipt.get("site") or "the site"  # older receipts do not name it
+    answer = site_answer(receipt)
+    answered = (f"<p>{_e(site[:1].upper() + site[1:])}'s email answering the objection says: {_e(answer)}.</p>"
+                if answer else "")
     manifests = []
     for manifest in manifests_in(folder):
         for entry in json.loads(manifest.read_text()).get("files", []):
@@ -64,7 +83,8 @@ def submission_html(folder: Path, link_prefix: str) -> str:
 <table>{rows}</table>
 <h3>The text sent</h3><pre>{_e(sent_text)}</pre>
 <table>{field_rows}</table>
-<h3>What Meta showed</h3><p>{_e(receipt.get('confirmation_text') or receipt.get('page_said') or receipt.get('reason'))}</p>
+<h3>What {_e(site)} showed</h3><p>{_e(receipt.get('confirmation_text') or receipt.get('page_said') or receipt.get('reason'))}</p>
+{answered}
 {''.join(f'<figure><img src="{_e(link_prefix + name)}" alt="{_e(name)}"><figcaption>{_e(name)}</figcaption></figure>'
          for name in shots)}
 <h3>Files and their SHA-256</h3>
@@ -74,15 +94,18 @@ def submission_html(folder: Path, link_prefix: str) -> str:
 
 
 def page(title: str, body: str) -> str:
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
-            f"<style>{STYLE}</style></head><body><h1>{_e(title)}</h1>{body}</body></html>\n")
+    """The whole document, in ASCII: any other character as a numeric reference (&#8212; for an em dash)."""
+    document = (f'<!doctype html><html lang="en"><head><title>{_e(title)}</title>'
+                f"<style>{STYLE}</style></head><body><h1>{_e(title)}</h1>{body}</body></html>\n")
+    return document.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 def export(archive: Path, submissions: list[str], target: Path) -> Path:
     folders = [find_submission(archive, submission) for submission in submissions]
-    intro = ("<p>Evidence of objections under GDPR Art. 21 to Meta's use of personal information for AI at Meta, "
-             "recorded by submit-objections. Each file's SHA-256 is listed under its submission; each manifest also "
-             "names the one before it, so that a changed or missing file shows.</p>")
+    sites = sites_of([receipt_of(folder) for folder in folders])
+    intro = (f"<p>Evidence of objections under GDPR Art. 21{' to ' + _e(sites) if sites else ''}, recorded by "
+             "submit-objections; each submission shows the text sent. Each file's SHA-256 is listed under its "
+             "submission; each manifest also names the one before it, so that a changed or missing file shows.</p>")
     sections = [submission_html(folder, f"{folder.parent.name}/{folder.name}/") for folder in folders]
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr("index.html", page("Objection evidence", intro + "".join(sections)))
@@ -105,5 +128,7 @@ def report(archive: Path, entries: list[Entry]) -> Path:
         for folder in reversed([f for f in submission_folders(archive) if f.parent.name == account]):
             parts.append(submission_html(folder, f"{account}/{folder.name}/"))
     target = archive / "report.html"
-    write_private(target, page("Objections to AI at Meta: the archive", "".join(parts)).encode("utf-8"))
+    sites = sites_of([receipt_of(folder) for folder in submission_folders(archive)])
+    title = f"Objections to {sites}: the archive" if sites else "Objections: the archive"
+    write_private(target, page(title, "".join(parts)).encode("ascii"))
     return target
