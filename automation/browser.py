@@ -9,7 +9,6 @@ is blocked while a mirror is set.
 from __future__ import annotations
 
 import contextlib
-import html
 import http.client
 import json
 import logging
@@ -30,7 +29,7 @@ log = logging.getLogger(__name__)
 PATH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 ENV_CHROMIUM = "SUBMIT_OBJECTIONS_CHROMIUM"
 MAX_REDIRECTS = 10
-REDIRECT_MARK = "submit-objections-mirror-redirect"
+REDIRECT_MARK = "data-submit-objections-mirror-redirect"  # an attribute of a mirror redirect document's root
 
 
 def is_site_host(host: str | None, domains: tuple[str, ...]) -> bool:
@@ -183,7 +182,7 @@ def _mirror_handler(mirror: str, domains: tuple[str, ...]):
             # Chromium follows a fulfilled redirect by itself, past this handler and straight to the real host.
             # Hand the page a document that makes the same navigation instead, so that it comes back through here.
             target = urljoin(request.url, answer.location)
-            route.fulfill(status=200, headers=_redirect_headers(answer), body=_redirect_page(target))
+            route.fulfill(status=200, headers=_redirect_headers(answer, target), body=_redirect_page(target))
             return
         route.fulfill(status=answer.status, headers=answer.headers, body=answer.body)
 
@@ -207,15 +206,19 @@ def _fetch(mirror: str, request: Request, domains: tuple[str, ...]) -> Answer | 
     return answer
 
 
-def _redirect_headers(answer: Answer) -> dict[str, str]:
-    dropped = {"location", "content-length", "content-type", "content-encoding"}
+def _redirect_headers(answer: Answer, location: str) -> dict[str, str]:
+    """The redirect's own headers (its cookies above all), for a document instead of a redirect. Its Refresh header
+    makes the navigation should the document's script not run."""
+    dropped = {"location", "content-length", "content-type", "content-encoding", "refresh"}
     headers = {name: value for name, value in answer.headers.items() if name not in dropped}
-    return {**headers, "content-type": "text/html; charset=utf-8", "cache-control": "no-store"}
+    return {**headers, "content-type": "text/html; charset=utf-8", "cache-control": "no-store",
+            "refresh": f"0;url={location}"}
 
 
 def _redirect_page(location: str) -> str:
-    return (f'<!doctype html><meta name="{REDIRECT_MARK}"><meta http-equiv="refresh" content="0;url={html.escape(location)}">'
-            f"<script>location.replace({json.dumps(location)})</script>")
+    """A document that navigates to `location` at once; the mark on its root element tells `settle` what it is."""
+    target = json.dumps(location).replace("<", "\\u003c")  # a '</script>' in the address cannot end the script
+    return f"<!doctype html><html {REDIRECT_MARK}><script>location.replace({target})</script></html>"
 
 
 def settle(page: Page, timeout: float = 15) -> None:
@@ -223,7 +226,7 @@ def settle(page: Page, timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if not page.evaluate(f"() => !!document.querySelector('meta[name=\"{REDIRECT_MARK}\"]')"):
+            if not page.evaluate(f"() => !!document.documentElement?.hasAttribute('{REDIRECT_MARK}')"):
                 return
         except PlaywrightError:  # the page is between two documents
             pass
