@@ -1,8 +1,5 @@
-"""The engine of submit-objections: it drives a browser through steps and knows nothing about Meta."""
+"""The engine of submit-objections: it drives a browser through a flow's steps, and knows no site of its own."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("submit-objections")
-except PackageNotFoundError:  # running from a checkout that was not installed
-    __version__ = "0.0.0+checkout"
+# The one place the version is written: pyproject.toml reads it from here (tool.setuptools.dynamic), so an installed
+# copy and a checkout report the same.
+__version__ = "0.1.0"
