@@ -14,7 +14,7 @@ class ExitCode(enum.IntEnum):
     INTERNAL = 1  # a bug: please report it
     CONFIG = 2  # bad configuration or usage: nothing was started
     NEEDS_OWNER = 3  # some accounts need their owner (checkpoint, code not received); none failed
-    FAILED = 4  # some accounts failed or are not eligible
+    FAILED = 4  # some accounts failed, are not eligible, or the site's email refused the request
     FORM_CHANGED = 5  # Meta showed a page or form the tool does not know; nothing was sent for those accounts
     INTERRUPTED = 130  # stopped with Ctrl-C
 
@@ -25,7 +25,7 @@ Exit codes:
        (rehearsal: every form was filled)
   2    bad configuration or usage; nothing was sent
   3    some accounts need their owner (a checkpoint, a code that did not arrive); none failed
-  4    some accounts failed or are not eligible in their region
+  4    some accounts failed, are not eligible in their region, or Meta's email refused the objection
   5    Meta showed a page or form the tool does not know: nothing was sent there; the evidence holds a
        page-snapshot.json to report (none failed otherwise)
   130  interrupted (Ctrl-C)"""
