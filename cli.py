@@ -386,21 +386,27 @@ def archive_show(app, submission: str) -> None:
 @click.pass_obj
 @reports_errors
 def archive_verify(app, submission: str | None) -> None:
-    """Re-hash every file and re-check the chain of manifests; exit 1 on any mismatch."""
+    """Re-hash every file and re-check the chain of manifests; exit 1 on any mismatch, 6 when a submission is
+    unsealed (a run was stopped before it sealed what it captured)."""
     from automation import exporting
     from automation.chain import submission_folders, verify
 
     if submission:
         exporting.find_submission(app.archive, submission)
-    problems, unfinished = verify(app.archive, submission)
-    for name in unfinished:
-        click.echo(f"{name}: unfinished (no manifest): not evidence", err=True)
+    problems, unsealed = verify(app.archive, submission)
+    for name in unsealed:
+        account = name.split("/", 1)[0]
+        click.echo(f"UNSEALED {name}: no manifest, so not evidence yet: a run stopped before it sealed what it "
+                   f"captured; the next `submit-objections --account {account}` seals it as it is")
     for problem in problems:
         click.echo(f"MISMATCH {problem}")
     if problems:
-        raise click.exceptions.Exit(1)
-    click.echo(f"{len(submission_folders(app.archive)) - len(unfinished)} sealed submission(s) verified: every file "
-               "and the chain are intact.")
+        raise click.exceptions.Exit(1)  # a mismatch, as README says
+    checked = [folder for folder in submission_folders(app.archive)
+               if not submission or str(folder.relative_to(app.archive)) == submission]
+    click.echo(f"{len(checked) - len(unsealed)} sealed submission(s) verified: every file and the chain are intact.")
+    if unsealed:
+        raise click.exceptions.Exit(int(ExitCode.UNSEALED))
 
 
 @archive.command("export")

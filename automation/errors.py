@@ -16,6 +16,7 @@ class ExitCode(enum.IntEnum):
     NEEDS_OWNER = 3  # some accounts need their owner (checkpoint, code not received); none failed
     FAILED = 4  # some accounts failed, are not eligible, or the site's email refused the request
     FORM_CHANGED = 5  # Meta showed a page or form the tool does not know; nothing was sent for those accounts
+    UNSEALED = 6  # archive verify: sealed files intact, but some submissions are unsealed (a run was killed)
     INTERRUPTED = 130  # stopped with Ctrl-C
 
 
@@ -28,6 +29,8 @@ Exit codes:
   4    some accounts failed, are not eligible in their region, or Meta's email refused the objection
   5    Meta showed a page or form the tool does not know: nothing was sent there; the evidence holds a
        page-snapshot.json to report (none failed otherwise)
+  6    archive verify: every sealed file is intact, but some submissions are unsealed (a run was stopped before
+       it sealed what it captured; the account's next run seals it); a changed or missing file gives 1
   130  interrupted (Ctrl-C)"""
 
 
