@@ -369,16 +369,12 @@ def archive_list(app) -> None:
 @click.pass_obj
 @reports_errors
 def archive_show(app, submission: str) -> None:
-    """One submission's receipt and files."""
+    """One submission: its outcome, the form, every field as sent and how it was found, the times, Meta's answer,
+    and each file with its SHA-256 as sealed."""
     from automation import exporting
 
-    folder = exporting.find_submission(app.archive, submission)
-    receipt = exporting.receipt_of(folder)
-    for key in ("account", "platform", "outcome", "reason", "started_at", "sent_at", "finished_at", "confirmation_text"):
-        click.echo(f"{key}: {receipt.get(key)}")
-    click.echo(f"form: {(receipt.get('form') or {}).get('address')} (variant {(receipt.get('form') or {}).get('variant')})")
-    click.echo("fields: " + json.dumps(receipt.get("fields", {}), ensure_ascii=False, indent=2))
-    click.echo("files: " + ", ".join(sorted(p.name for p in folder.iterdir() if p.is_file())))
+    for line in exporting.show_lines(exporting.find_submission(app.archive, submission)):
+        click.echo(line)
 
 
 @archive.command("verify")
