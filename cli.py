@@ -371,16 +371,12 @@ def archive_list(app) -> None:
 @click.pass_obj
 @reports_errors
 def archive_show(app, submission: str) -> None:
-    """One submission's receipt and files."""
+    """One submission: its outcome, the form, every field as sent and how it was found, the times, Meta's answer,
+    and each file with its SHA-256 as sealed."""
     from automation import exporting
 
-    folder = exporting.find_submission(app.archive, submission)
-    receipt = exporting.receipt_of(folder)
-    for key in ("account", "platform", "outcome", "reason", "started_at", "sent_at", "finished_at", "confirmation_text"):
-        click.echo(f"{key}: {receipt.get(key)}")
-    click.echo(f"form: {(receipt.get('form') or {}).get('address')} (variant {(receipt.get('form') or {}).get('variant')})")
-    click.echo("fields: " + json.dumps(receipt.get("fields", {}), ensure_ascii=False, indent=2))
-    click.echo("files: " + ", ".join(sorted(p.name for p in folder.iterdir() if p.is_file())))
+    for line in exporting.show_lines(exporting.find_submission(app.archive, submission)):
+        click.echo(line)
 
 
 @archive.command("verify")
@@ -388,21 +384,27 @@ def archive_show(app, submission: str) -> None:
 @click.pass_obj
 @reports_errors
 def archive_verify(app, submission: str | None) -> None:
-    """Re-hash every file and re-check the chain of manifests; exit 1 on any mismatch."""
+    """Re-hash every file and re-check the chain of manifests; exit 7 when a sealed file or submission was changed
+    or is missing, 6 when a submission is unsealed (a run was stopped before it sealed what it captured)."""
     from automation import exporting
     from automation.chain import submission_folders, verify
 
     if submission:
         exporting.find_submission(app.archive, submission)
-    problems, unfinished = verify(app.archive, submission)
-    for name in unfinished:
-        click.echo(f"{name}: unfinished (no manifest): not evidence", err=True)
+    problems, unsealed = verify(app.archive, submission)
+    for name in unsealed:
+        account = name.split("/", 1)[0]
+        click.echo(f"UNSEALED {name}: no manifest, so not evidence yet: a run stopped before it sealed what it "
+                   f"captured; the next `submit-objections --account {account}` seals it as it is")
     for problem in problems:
         click.echo(f"MISMATCH {problem}")
     if problems:
-        raise click.exceptions.Exit(1)
-    click.echo(f"{len(submission_folders(app.archive)) - len(unfinished)} sealed submission(s) verified: every file "
-               "and the chain are intact.")
+        raise click.exceptions.Exit(int(ExitCode.EVIDENCE_CHANGED))
+    checked = [folder for folder in submission_folders(app.archive)
+               if not submission or str(folder.relative_to(app.archive)) == submission]
+    click.echo(f"{len(checked) - len(unsealed)} sealed submission(s) verified: every file and the chain are intact.")
+    if unsealed:
+        raise click.exceptions.Exit(int(ExitCode.UNSEALED))
 
 
 @archive.command("export")

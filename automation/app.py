@@ -99,8 +99,10 @@ def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal) 
 
     accounts = app.accounts()
     keyring = app.keyring()
-    settings = BatchSettings(executable=find_chromium(request.chromium or accounts.settings.chromium),
-                             headed=request.headed, concurrency=request.concurrency, pause=request.pause)
+    chromium = (find_chromium(request.chromium, "--chromium (or $SUBMIT_OBJECTIONS_CHROMIUM)") if request.chromium
+                else find_chromium(accounts.settings.chromium, f"{accounts.path}: [settings] chromium"))
+    settings = BatchSettings(executable=chromium, headed=request.headed, concurrency=request.concurrency,
+                             pause=request.pause)
     reports, to_run = settled_before_running(app, plans, request, terminal)
     runnable = []
     for plan in to_run:

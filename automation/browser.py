@@ -43,15 +43,19 @@ def mirror_address(mirror: str, real_url: str) -> str:
     return f"{address}?{parts.query}" if parts.query else address
 
 
-def find_chromium(setting: Path | str | None = None) -> str:
-    """The Chromium to drive: the setting, then $SUBMIT_OBJECTIONS_CHROMIUM, Playwright's own, then PATH."""
+def find_chromium(setting: Path | str | None = None, source: str = "setting 'chromium'") -> str:
+    """The Chromium to drive: the setting (named `source` in an error), then $SUBMIT_OBJECTIONS_CHROMIUM,
+    Playwright's own, then PATH. A path that is given but is no executable file is an error, never skipped."""
     tried: list[str] = []
-    for source, candidate in (("setting 'chromium'", setting), (f"${ENV_CHROMIUM}", os.environ.get(ENV_CHROMIUM))):
+    for source, candidate in ((source, setting), (f"${ENV_CHROMIUM}", os.environ.get(ENV_CHROMIUM))):
         if candidate:
             path = Path(candidate).expanduser()
             if path.is_file() and os.access(path, os.X_OK):
                 return str(path)
-            raise BrowserNotFound(f"{source} names {path}, which is not an executable file", hint="fix or remove it")
+            what = "does not exist" if not path.exists() else "is not an executable file"
+            raise BrowserNotFound(f"{source} names {path}, which {what}",
+                                  hint="name a Chromium or Chrome binary, or leave it out to use Playwright's own "
+                                  "Chromium or one on PATH (chromium, chromium-browser, google-chrome)")
         tried.append(f"{source} (not set)")
 
     bundled = _playwright_chromium()

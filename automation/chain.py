@@ -115,7 +115,8 @@ class Problem:
 
 
 def verify(archive: Path, only: str | None = None) -> tuple[list[Problem], list[str]]:
-    """Re-hashes every sealed file and re-checks the chain. Returns (problems, unfinished submission IDs)."""
+    """Re-hashes every sealed file and re-checks the chain. Returns (problems, unfinished submission IDs): a folder
+    without a manifest is a run's captures that were never sealed (the run was killed), not evidence yet."""
     problems: list[Problem] = []
     unfinished: list[str] = []
     chain: dict[int, tuple[str, str, dict]] = {}  # sequence -> (manifest path, sha256, body)
@@ -123,7 +124,8 @@ def verify(archive: Path, only: str | None = None) -> tuple[list[Problem], list[
         submission = str(folder.relative_to(archive))
         manifests = manifests_in(folder)
         if not manifests:
-            unfinished.append(submission)
+            if not only or submission == only:
+                unfinished.append(submission)
             continue
         listed: set[str] = set()
         for manifest in manifests:

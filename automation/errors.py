@@ -14,8 +14,10 @@ class ExitCode(enum.IntEnum):
     INTERNAL = 1  # a bug: please report it
     CONFIG = 2  # bad configuration or usage: nothing was started
     NEEDS_OWNER = 3  # some accounts need their owner (checkpoint, code not received); none failed
-    FAILED = 4  # some accounts failed or are not eligible
+    FAILED = 4  # some accounts failed, are not eligible, or the site's email refused the request
     FORM_CHANGED = 5  # the site showed a page or form the tool does not know; nothing was sent for those accounts
+    UNSEALED = 6  # archive verify: sealed files intact, but some submissions are unsealed (a run was killed)
+    EVIDENCE_CHANGED = 7  # archive verify: a sealed file or submission was changed or is missing
     INTERRUPTED = 130  # stopped with Ctrl-C
 
 
@@ -25,9 +27,12 @@ Exit codes:
        (rehearsal: every form was filled)
   2    bad configuration or usage; nothing was sent
   3    some accounts need their owner (a checkpoint, a code that did not arrive); none failed
-  4    some accounts failed or are not eligible in their region
+  4    some accounts failed, are not eligible in their region, or the site's email refused the objection
   5    the site showed a page or form the tool does not know: nothing was sent there; the evidence holds a
        page-snapshot.json to report (none failed otherwise)
+  6    archive verify: every sealed file is intact, but some submissions are unsealed (a run was stopped before
+       it sealed what it captured; the account's next run seals it)
+  7    archive verify: a sealed file or submission was changed or is missing (this wins over 6)
   130  interrupted (Ctrl-C)"""
 
 

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 from automation.archive import write_private
-from automation.chain import manifests_in, submission_folders
+from automation.chain import manifests_in, sha256_of, submission_folders
 from automation.errors import ConfigError
 from automation.ledger import Entry
 
@@ -56,9 +56,21 @@ def _e(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def submission_html(folder: Path, link_prefix: str) -> str:
+def sealed_files(folder: Path) -> dict[str, str]:
+    """The files the folder's manifests seal: name -> SHA-256 (empty for an unsealed folder)."""
+    sealed: dict[str, str] = {}
+    for manifest in manifests_in(folder):
+        try:
+            sealed.update({entry["name"]: entry["sha256"] for entry in json.loads(manifest.read_text())["files"]})
+        except (ValueError, KeyError, TypeError):
+            continue
+    return sealed
+
+
+def submission_html(folder: Path, link_prefix: str, files: list[str] | None = None) -> str:
+    """One submission as HTML; `files`: the names to link (default: every file in the folder)."""
     receipt = receipt_of(folder)
-    files = sorted(p.name for p in folder.iterdir() if p.is_file())
+    files = sorted(files if files is not None else (p.name for p in folder.iterdir() if p.is_file()))
     shots = [name for name in files if name.endswith(".png")]
     others = [name for name in files if not name.endswith(".png")]
     timeline = [("started", receipt.get("started_at")), ("Send clicked", receipt.get("sent_at")),
@@ -93,6 +105,46 @@ def submission_html(folder: Path, link_prefix: str) -> str:
 </section>"""
 
 
+def show_lines(folder: Path) -> list[str]:
+    """One submission in words: what README says a receipt holds, Meta's answer, and each file with its seal."""
+    receipt = receipt_of(folder)
+    form = receipt.get("form") or {}
+    language = receipt.get("language") or {}
+    found_by = receipt.get("fields_found_by") or {}
+    sealed = sealed_files(folder)
+    manifests = [manifest.name for manifest in manifests_in(folder)]
+    lines = [
+        f"submission: {folder.parent.name}/{folder.name}",
+        f"account: {receipt.get('account', folder.parent.name)} ({receipt.get('platform', '-')}, "
+        f"login {receipt.get('login', '-')})",
+        f"outcome: {receipt.get('outcome', 'unfinished')}: {receipt.get('reason') or '-'}",
+        f"sent: {'yes, Send was clicked' if receipt.get('sent') else 'no'}",
+        f"form: {form.get('address') or '-'} (variant {form.get('variant') or '-'})",
+        f"language: expected {language.get('expected') or '-'}, the page was in {language.get('page') or '-'}",
+        f"started_at: {receipt.get('started_at') or '-'}",
+        f"sent_at: {receipt.get('sent_at') or '-'}",
+        f"finished_at: {receipt.get('finished_at') or '-'}",
+        f"owner stepped in: {receipt.get('owner_stepped_in') or 'no'}",
+        f"confirmation_text: {receipt.get('confirmation_text') or receipt.get('page_said') or '-'}",
+    ]
+    emails = sorted(name for name in sealed if name.endswith(".eml"))
+    answer = receipt.get("meta_answer") or ("kept, see the email" if emails else "none yet")
+    lines.append(f"Meta's answer: {answer}" + (f" ({', '.join(emails)})" if emails else ""))
+    lines.append("fields as sent:" if receipt.get("fields") else "fields as sent: none")
+    for name, value in (receipt.get("fields") or {}).items():
+        text = " ".join(str(value).split())
+        lines.append(f"  {name}: {text}" + (f"  [found {found_by[name]}]" if name in found_by else ""))
+    lines.append(f"tool: {receipt.get('tool', 'submit-objections')} {receipt.get('tool_version', '-')}")
+    lines.append(f"files (sealed by {', '.join(manifests)}):" if manifests else
+                 "files (UNSEALED: no manifest, not evidence yet):")
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+        if path.name in manifests:
+            continue
+        seal = f"sha256 {sealed[path.name]}" if path.name in sealed else "NOT SEALED"
+        lines.append(f"  {path.name}  {seal}")
+    return lines
+
+
 def page(title: str, body: str) -> str:
     """The whole document, in ASCII: any other character as a numeric reference (&#8212; for an em dash)."""
     document = (f'<!doctype html><html lang="en"><head><title>{_e(title)}</title>'
@@ -101,18 +153,39 @@ def page(title: str, body: str) -> str:
 
 
 def export(archive: Path, submissions: list[str], target: Path) -> Path:
+    """A zip of sealed evidence: index.html, and of each submission its manifests and exactly the files they seal,
+    each checked against its SHA-256 first. Anything else in a folder (added after sealing) stays out; a submission
+    that is unsealed, or whose sealed files changed, is refused."""
     folders = [find_submission(archive, submission) for submission in submissions]
+    members: list[tuple[str, bytes]] = []
+    sections = []
+    for folder in folders:
+        where = f"{folder.parent.name}/{folder.name}"
+        sealed = sealed_files(folder)
+        if not sealed:
+            raise ConfigError(f"{where} is not sealed (a run stopped before it sealed what it captured): not "
+                              "evidence yet", hint=f"the next `submit-objections --account {folder.parent.name}` "
+                              "seals it as it is; export it then")
+        names = [manifest.name for manifest in manifests_in(folder)] + sorted(sealed)
+        for name in names:
+            try:
+                data = (folder / name).read_bytes()
+            except FileNotFoundError:
+                data = None
+            if data is None or (name in sealed and sha256_of(data) != sealed[name]):
+                raise ConfigError(f"{where}/{name} was {'removed' if data is None else 'changed'} after it was "
+                                  "sealed: the zip would not match its manifest",
+                                  hint="`archive verify` names every problem; export submissions that verify")
+            members.append((f"{where}/{name}", data))
+        sections.append(submission_html(folder, f"{where}/", names))
     sites = sites_of([receipt_of(folder) for folder in folders])
     intro = (f"<p>Evidence of objections under GDPR Art. 21{' to ' + _e(sites) if sites else ''}, recorded by "
              "submit-objections; each submission shows the text sent. Each file's SHA-256 is listed under its "
              "submission; each manifest also names the one before it, so that a changed or missing file shows.</p>")
-    sections = [submission_html(folder, f"{folder.parent.name}/{folder.name}/") for folder in folders]
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr("index.html", page("Objection evidence", intro + "".join(sections)))
-        for folder in folders:
-            for path in sorted(folder.iterdir()):
-                if path.is_file() and not path.name.startswith("."):
-                    bundle.write(path, f"{folder.parent.name}/{folder.name}/{path.name}")
+        for name, data in members:
+            bundle.writestr(name, data)
     target.chmod(0o600)
     return target
 

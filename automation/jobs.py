@@ -161,8 +161,10 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     if options.ledger is not None and not options.rehearse and result.status not in ("interrupted", "rehearsed"):
         status, note = _settled(result, previous, answer, plan.site)
         options.ledger.record(account.name, account.platform, status, evidence=evidence.path, note=note)
-    return AccountReport(account.name, account.platform, result.status, result.reason, evidence.path, result.notes,
-                         screenshot)
+    shown, reason = result.status, result.reason
+    if answer == "refused":  # the answer came during the run: that is where the request stands now
+        shown, reason = "refused", f"{reason}, but the site's email refuses the request (kept in the evidence folder)"
+    return AccountReport(account.name, account.platform, shown, reason, evidence.path, result.notes, screenshot)
 
 
 def _stale_session(result: Result) -> bool:

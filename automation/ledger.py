@@ -1,13 +1,15 @@
 """The ledger: every account's objection history in SQLite, so that nothing is filed twice and nothing is forgotten.
 
 Statuses follow what actually happened: `submitting` is written before Send is clicked and `submitted` right after,
-so that a run killed at any moment leaves a trace that the next run checks on the site's page before sending
-anything. `overdue` is not stored: it is a confirmed or submitted objection with no answer from the site after a
-month (GDPR Art. 12(3)).
+so that a run killed at any moment leaves a trace that the next run checks on the site's page before sending anything.
+`overdue` is not stored: it is a confirmed or submitted objection with no answer from the site once a calendar month
+has passed since Send (GDPR Art. 12(3)): from the same time on the same day of the next month, or on that month's
+last day when it is shorter (sent on 31 January: overdue from 28 or 29 February).
 """
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime as dt
 import sqlite3
@@ -20,7 +22,13 @@ from automation.outcomes import AWAITING_ANSWER, LEDGER_STATES, SETTLED_IN_LEDGE
 
 STATUSES = LEDGER_STATES
 DONE = SETTLED_IN_LEDGER  # a new run skips these unless --force
-ANSWER_DEADLINE = dt.timedelta(days=30)
+
+
+def answer_due(sent: dt.datetime) -> dt.datetime:
+    """One month after `sent`: when an objection still unanswered becomes overdue (GDPR Art. 12(3))."""
+    year, month = (sent.year + 1, 1) if sent.month == 12 else (sent.year, sent.month + 1)
+    return sent.replace(year=year, month=month, day=min(sent.day, calendar.monthrange(year, month)[1]))
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -44,16 +52,23 @@ class Entry:
     sent_at: str | None
     note: str | None
 
-    @property
-    def overdue(self) -> bool:
+    def overdue_at(self, now: dt.datetime) -> bool:
+        """Waiting for Meta's answer, and a month has passed since Send by `now`."""
         if self.status not in AWAITING_ANSWER or not self.sent_at:
             return False
         sent = dt.datetime.fromisoformat(self.sent_at.replace("Z", "+00:00"))
-        return utc_now() - sent > ANSWER_DEADLINE
+        return now >= answer_due(sent)
+
+    def status_at(self, now: dt.datetime) -> str:
+        return "overdue" if self.overdue_at(now) else self.status
+
+    @property
+    def overdue(self) -> bool:
+        return self.overdue_at(utc_now())
 
     @property
     def shown_status(self) -> str:
-        return "overdue" if self.overdue else self.status
+        return self.status_at(utc_now())
 
     @property
     def sent_but_unsettled(self) -> bool:

@@ -91,7 +91,7 @@ def test_verify_names_a_screenshot_changed_by_one_byte(three_sealed):
     picture.write_bytes(bytes(data))
     sealed = {entry["name"]: entry["sha256"] for entry in json.loads((folder / "manifest.json").read_text())["files"]}
     done = three_sealed.verify()
-    assert done.returncode == 1
+    assert done.returncode == 7  # the evidence changed
     assert done.stdout.strip().splitlines() == [
         f"MISMATCH cy/{folder.name}/02-confirmation.png: changed after it was sealed "
         f"(SHA-256 {sealed['02-confirmation.png'][:12]}... expected)"]
@@ -101,7 +101,7 @@ def test_verify_names_a_deleted_file(three_sealed):
     [folder] = list((three_sealed.archive / "bo").iterdir())
     (folder / "receipt.json").unlink()
     done = three_sealed.verify()
-    assert done.returncode == 1
+    assert done.returncode == 7  # the evidence changed
     assert f"MISMATCH bo/{folder.name}/receipt.json: missing (deleted after it was sealed)" in done.stdout
 
 
@@ -110,7 +110,7 @@ def test_verify_names_a_deleted_submission(three_sealed, who):
     [folder] = list((three_sealed.archive / who).iterdir())
     shutil.rmtree(folder)
     done = three_sealed.verify()
-    assert done.returncode == 1
+    assert done.returncode == 7  # the evidence changed
     assert f"MISMATCH {who}/{folder.name}: sealed as #" in done.stdout and "is gone" in done.stdout
 
 

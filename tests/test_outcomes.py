@@ -25,7 +25,7 @@ def help_exit_codes() -> set[int]:
 
 
 def test_the_readme_and_help_list_every_exit_code_a_run_can_end_with():
-    reachable = {int(state.exit_code) for state in outcomes.STATES} | {int(ExitCode.CONFIG)}
+    reachable = {int(state.exit_code) for state in outcomes.STATES} | {int(code) for code in outcomes.COMMAND_EXIT_CODES}
     assert set(readme_exit_codes()) == help_exit_codes() == reachable
     assert "page-snapshot.json" in readme_exit_codes()[int(ExitCode.FORM_CHANGED)]
 
