@@ -106,7 +106,7 @@ def submission_html(folder: Path, link_prefix: str, files: list[str] | None = No
 
 
 def show_lines(folder: Path) -> list[str]:
-    """One submission in words: what README says a receipt holds, Meta's answer, and each file with its seal."""
+    """One submission in words: what README says a receipt holds, the site's answer, and each file with its seal."""
     receipt = receipt_of(folder)
     form = receipt.get("form") or {}
     language = receipt.get("language") or {}
@@ -128,8 +128,8 @@ def show_lines(folder: Path) -> list[str]:
         f"confirmation_text: {receipt.get('confirmation_text') or receipt.get('page_said') or '-'}",
     ]
     emails = sorted(name for name in sealed if name.endswith(".eml"))
-    answer = receipt.get("meta_answer") or ("kept, see the email" if emails else "none yet")
-    lines.append(f"Meta's answer: {answer}" + (f" ({', '.join(emails)})" if emails else ""))
+    answer = site_answer(receipt) or ("kept, see the email" if emails else "none yet")
+    lines.append(f"{receipt.get('site') or 'the site'}'s answer: {answer}" + (f" ({', '.join(emails)})" if emails else ""))
     lines.append("fields as sent:" if receipt.get("fields") else "fields as sent: none")
     for name, value in (receipt.get("fields") or {}).items():
         text = " ".join(str(value).split())

@@ -53,7 +53,7 @@ class Entry:
     note: str | None
 
     def overdue_at(self, now: dt.datetime) -> bool:
-        """Waiting for Meta's answer, and a month has passed since Send by `now`."""
+        """Waiting for the site's answer, and a month has passed since Send by `now`."""
         if self.status not in AWAITING_ANSWER or not self.sent_at:
             return False
         sent = dt.datetime.fromisoformat(self.sent_at.replace("Z", "+00:00"))

@@ -110,7 +110,7 @@ def run(tmp_path_factory, keyring_session, chromium_path) -> Run:
 def test_meta_refusing_the_objection_by_email_is_refused_in_the_ledger_and_status(run):
     assert run.ledger()["rae"] == "refused"
     [receipt] = receipts(run.archive, "rae")
-    assert receipt["outcome"] == "confirmed" and receipt["meta_answer"] == "refused"
+    assert receipt["outcome"] == "confirmed" and receipt["site_answer"] == "refused"
     [folder] = list((run.archive / "rae").iterdir())
     [eml] = list(folder.glob("meta-email-*.eml"))
     sealed = {e["name"] for m in folder.glob("manifest*.json") for e in json.loads(m.read_text())["files"]}
