@@ -43,25 +43,30 @@ def test_a_submission_is_sealed_with_its_page_and_meta_email_and_verifies(cli, w
 
 @pytest.fixture(scope="module")
 def three_sealed_once(tmp_path_factory, keyring_session, chromium_path):
-    """Three sealed submissions, filed once for the module: the tests below each tamper with a copy."""
+    """Three sealed submissions, filed once for the whole session (whichever worker gets there first): the tests
+    below each tamper with a copy."""
     from conftest import make_cli
     from mock_support import RunningMock
+    from promises_support import once
 
-    folder = tmp_path_factory.mktemp("three-sealed")
-    cli = make_cli(folder / "home", keyring_session, chromium_path)
-    people = [Person(name, form_variant="2025", maildir=False) for name in ("bo", "cy", "di")]
-    (folder / "mock").mkdir()
-    (folder / "mock-accounts.toml").write_text(mock_accounts(people))
-    mock = RunningMock(folder / "mock-accounts.toml", folder / "mock")
-    try:
-        config = write_tool_accounts(folder / "accounts.toml", people, mock.state)
-        store_secrets(cli, config, people)
-        args = ["--config", str(config), "--mirror", mock.url, "--archive", str(folder / "archive")]
-        for person in people:  # one run each, so the chain has three links in a known order
-            assert cli(*args, "--account", person.name).returncode == 0
-    finally:
-        mock.stop()
-    return folder / "archive", Path(cli.env["XDG_DATA_HOME"])
+    def build(folder: Path) -> dict:
+        cli = make_cli(folder / "home", keyring_session, chromium_path)
+        people = [Person(name, form_variant="2025", maildir=False) for name in ("bo", "cy", "di")]
+        (folder / "mock").mkdir()
+        (folder / "mock-accounts.toml").write_text(mock_accounts(people))
+        mock = RunningMock(folder / "mock-accounts.toml", folder / "mock")
+        try:
+            config = write_tool_accounts(folder / "accounts.toml", people, mock.state)
+            store_secrets(cli, config, people)
+            args = ["--config", str(config), "--mirror", mock.url, "--archive", str(folder / "archive")]
+            for person in people:  # one run each, so the chain has three links in a known order
+                assert cli(*args, "--account", person.name).returncode == 0
+        finally:
+            mock.stop()
+        return {"archive": str(folder / "archive"), "data": cli.env["XDG_DATA_HOME"]}
+
+    _, built = once(tmp_path_factory, "three-sealed", build)
+    return Path(built["archive"]), Path(built["data"])
 
 
 class SealedCopy:
