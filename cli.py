@@ -126,6 +126,9 @@ def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool
                     trace=trace.expanduser() if trace else None, quiet=quiet > 0)
     except ExpectedError as error:
         raise Failure(error) from None
+    except KeyboardInterrupt:  # before the accounts started (a question, the browser's look-up) or after the table
+        click.echo("\ninterrupted (Ctrl-C)", err=True)
+        code = ExitCode.INTERRUPTED
     ctx.exit(int(code))
 
 
@@ -171,8 +174,15 @@ def _run(app, names: tuple[str, ...], dry_run: bool, verbose: bool, *, as_json: 
 def _terminal():
     from automation.app import Terminal
 
+    # click turns Ctrl-C at a prompt into Abort, as it does Ctrl-D; a Ctrl-C must stop the run (exit 130), while
+    # Ctrl-D only answers nothing.
     def ask(prompt: str) -> str | None:
-        return click.prompt(prompt, hide_input=True, default="", show_default=False, err=True) or None
+        try:
+            return click.prompt(prompt, hide_input=True, default="", show_default=False, err=True) or None
+        except click.Abort as abort:
+            if isinstance(abort.__context__, KeyboardInterrupt):
+                raise KeyboardInterrupt from None
+            return None
 
     def confirm(question: str) -> None:
         click.confirm(question, abort=True, err=True)

@@ -25,7 +25,7 @@ from automation.credentials import Keyring
 from automation.errors import ExpectedError
 from automation.ledger import Entry, Ledger
 from automation.plan import Plan
-from automation.runner import Job, Result, Runner
+from automation.runner import Job, Result, Runner, interrupted
 from automation.sessions import SessionStore
 from automation.tracing import Tracer
 from automation.wording import Wording
@@ -111,14 +111,15 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     previous = options.ledger.get(account.name) if options.ledger else None
     saved = None if options.sessions is None or options.fresh_login else options.sessions.load(account.name)
     result, screenshot = _walk(browser, plan, keyring, options, evidence, started, saved)
-    if saved is not None and _stale_session(result):
+    if saved is not None and _stale_session(result) and not options.cancelled():
         # A saved session that led somewhere the flow does not know gets one fresh login before the account fails.
         log.info("%s: the saved session led to a page the flow does not know; logging in afresh", account.name)
         first_reason = result.reason
         result, screenshot = _walk(browser, plan, keyring, options, evidence, started, None)
         result.notes["fresh_login_after"] = first_reason
-    if result.status == "failed" and options.cancelled():
-        result.status = "interrupted"
+    if result.status == "failed" and options.cancelled():  # whatever failed after Ctrl-C failed because of it
+        log.info("%s: after Ctrl-C: %s", account.name, result.reason)
+        result.status, result.reason = "interrupted", interrupted("sent_at" in result.notes)
     receipt = {
         "tool": "submit-objections",
         "tool_version": __version__,
@@ -195,9 +196,8 @@ def _walk(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions, e
             screenshot = _final_screenshot(runner, result.status)
     except ExpectedError as error:  # e.g. the keyring was locked when a secret was needed
         result = Result("failed", str(error).replace("\n  hint:", ";"), runner.fields, runner.notes)
-    except PlaywrightError as error:  # the browser itself went away, as Ctrl-C in a terminal does to it
-        status = "interrupted" if options.cancelled() else "failed"
-        result = Result(status, f"the browser stopped: {error.message.splitlines()[0]}", runner.fields, runner.notes)
+    except PlaywrightError as error:  # the browser itself went away
+        result = Result("failed", f"the browser stopped: {error.message.splitlines()[0]}", runner.fields, runner.notes)
     except Exception as error:  # noqa: BLE001 - one account's bug must not stop the others
         log.debug("unexpected error for %s", account.name, exc_info=True)
         result = Result("failed", f"unexpected {type(error).__name__} (a bug: please report it; -vv shows where)",

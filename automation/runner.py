@@ -45,6 +45,14 @@ GROW_TEXT_AREAS = """() => { for (const area of document.querySelectorAll('texta
     area.style.height = 'auto'; area.style.height = (area.scrollHeight + 4) + 'px'; } }"""
 
 
+def interrupted(sent: bool) -> str:
+    """The reason of an account stopped by Ctrl-C, whatever it was doing then."""
+    if sent:
+        return ("interrupted (Ctrl-C) after Send was clicked; run again: the next run checks the site's email and "
+                "page before sending anything again")
+    return "interrupted (Ctrl-C) before Send: nothing was sent"
+
+
 class Secrets(Protocol):
     def get(self, kind: str) -> str | None: ...
 
@@ -135,6 +143,9 @@ class Runner:
         except FlowFinished as finished:
             return self._result(finished.status, finished.reason)
         except FlowError as error:
+            if self.job.cancelled():  # e.g. a page that stopped loading when the run was interrupted
+                log.info("%s: after Ctrl-C: %s", self.job.account_name, error.message)
+                return self._result("interrupted", interrupted(self.sent_at is not None))
             return self._result("failed", error.message + self._snapshot_note())
         return self._result("failed", "the flow ended without recognising an outcome")
 
@@ -289,8 +300,7 @@ class Runner:
 
     def _stop_if_cancelled(self) -> None:
         if self.job.cancelled():
-            after_send = " after Send was clicked: check the account before running again" if self.sent_at else ""
-            raise FlowFinished("interrupted", f"stopped by the user{after_send}")
+            raise FlowFinished("interrupted", interrupted(self.sent_at is not None))
 
     # -- the steps --------------------------------------------------------------------------------------------------
 
@@ -334,6 +344,7 @@ class Runner:
         if secret is None:
             code = self.job.ask_owner("Meta asks for a 2FA code and no TOTP secret is stored. Code")
             if not code:
+                self._stop_if_cancelled()  # Ctrl-C at the prompt
                 raise FlowFinished(
                     "needs_owner",
                     "Meta asked for a 2FA code and no TOTP secret is stored; store it with "
@@ -431,6 +442,7 @@ class Runner:
         since = self.sent_at or utc_now()
         code = self.job.email_code(since, self.pause)
         if not code:
+            self._stop_if_cancelled()  # Ctrl-C at the prompt
             raise FlowFinished(
                 "needs_owner",
                 "Meta's emailed code did not arrive in time; name the account's Maildir in the accounts file, "

@@ -1,0 +1,103 @@
+"""What the README promises at a terminal, tested at a real pseudo-terminal.
+
+Each run here is the real CLI at a pty (tests/terminal_support.py): a Ctrl-C is typed, so it reaches the CLI's
+whole foreground process group, Playwright's driver included, as in a shell; prompts are answered by typing; the
+live table is read from what the terminal drew. The situations come from the mock's switches; what is asserted is
+what the user sees, what the mock recorded as filed, and what the archive and the ledger hold.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from e2e_support import Person, table_row
+from terminal_support import Terminal, final_table, processes_with, reason_line, until
+
+pytestmark = pytest.mark.e2e
+
+# What a run must never show the user as a reason: Playwright's own messages about a browser it lost.
+PLAYWRIGHT_WORDS = ("Page.", "Target page", "browser has been closed", "net::ERR", "Connection closed", "Error:")
+
+
+@pytest.fixture
+def terminals():
+    started: list[Terminal] = []
+
+    def start(cli, args: list[str], **size) -> Terminal:
+        started.append(Terminal(cli, args, **size))
+        return started[-1]
+
+    yield start
+    for terminal in started:
+        terminal.close()
+
+
+def test_ctrl_c_before_and_after_send_stops_every_account_and_the_next_run_files_each_once(world, terminals, tmp_path):
+    # olga's page asks for a 2FA code and no TOTP secret is stored: the run asks at the terminal (before Send).
+    # quinn's form was sent and the run waits for the emailed code in a Maildir where nothing arrives (after Send).
+    # paul waits for a free worker and never starts.
+    nothing_arrives = tmp_path / "empty-maildir"
+    for sub in ("new", "cur", "tmp"):
+        (nothing_arrives / sub).mkdir(parents=True)
+    olga = Person("olga", totp=True, form_variant="2025")
+    quinn = Person("quinn", form_variant="2024", maildir=False, extra={"maildir": str(nothing_arrives)})
+    paul = Person("paul", form_variant="2025")
+    w = world([olga, quinn, paul])
+    dropped = w.cli("--config", str(w.config), "credentials", "set", "olga", "--no-totp", input=olga.password + "\n")
+    assert dropped.returncode == 0, dropped.stderr
+
+    run = terminals(w.cli, w.args("--concurrency", "2", "--code-wait", "600"))
+    run.wait_for("olga: ", "2FA code")
+    until(lambda: w.mock.events("code_sent", login=quinn.login), 60, "quinn's form to be sent")
+    run.ctrl_c()
+    code = run.finish()
+    shown = run.text()
+
+    assert code == 130, shown
+    assert "Ctrl-C again to leave at once" in shown and run.echoes()  # the prompt gave the terminal its echo back
+    final = final_table(shown)
+    for person in (olga, quinn, paul):
+        assert table_row(final, person.name)[2] == "interrupted"
+        assert "interrupted (Ctrl-C)" in reason_line(shown, person.name)
+    assert not any(word in final for word in PLAYWRIGHT_WORDS), final
+    assert "not started" in reason_line(shown, "paul") and "before Send" in reason_line(shown, "olga")
+    assert "after Send" in reason_line(shown, "quinn")
+    assert w.mock.submissions() == []
+    [olga_receipt] = w.receipts("olga")
+    [quinn_receipt] = w.receipts("quinn")
+    assert olga_receipt["outcome"] == quinn_receipt["outcome"] == "interrupted"
+    assert olga_receipt["sent"] is False and quinn_receipt["sent"] is True
+    assert not list(w.archive.rglob("*.partial")) and not (w.archive / "paul").exists()
+    assert w.ledger() == {"quinn": "submitting"} or w.ledger() == {"quinn": "submitted"}
+    until(lambda: not processes_with(w.cli.env["SUBMIT_OBJECTIONS_KEYRING_SERVICE"]), 30,
+          "the browsers and the driver to be gone")
+
+    # The next run (the TOTP secret stored again, quinn's Maildir now the one the code arrives in) files each once.
+    w.cli("--config", str(w.config), "credentials", "set", "olga", input=olga.password + "\nJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n")
+    w.config.write_text(w.config.read_text().replace(str(nothing_arrives), str(w.mock.maildir(quinn.login))))
+    again = w.run()
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert sorted(s["login"] for s in w.mock.submissions()) == sorted(p.login for p in (olga, quinn, paul))
+
+
+def test_a_second_ctrl_c_leaves_at_once_and_leaves_no_browser_behind(world, terminals):
+    # Each page takes seconds to answer: after the first Ctrl-C the account would stop only once the page it is
+    # loading has come; the second one leaves at once.
+    rosa, sven = Person("rosa", form_variant="2025"), Person("sven", form_variant="2025")
+    w = world([rosa, sven], latency_ms=4000)
+    run = terminals(w.cli, w.args())
+    until(w.mock.requests, 60, "the first page to be asked for")
+    run.ctrl_c()
+    run.wait_for("Ctrl-C again to leave at once")
+    run.ctrl_c()
+    code = run.finish()
+    shown = run.text()
+
+    assert code == 130, shown
+    final = final_table(shown)
+    assert table_row(final, "rosa")[2] == table_row(final, "sven")[2] == "interrupted"
+    assert "left at once" in reason_line(shown, "rosa") and "not started" in reason_line(shown, "sven")
+    assert not any(word in final for word in PLAYWRIGHT_WORDS), final
+    assert w.mock.submissions() == [] and not list(w.archive.rglob("*.partial"))
+    until(lambda: not processes_with(w.cli.env["SUBMIT_OBJECTIONS_KEYRING_SERVICE"]), 30,
+          "the browser and Playwright's driver to be gone")
