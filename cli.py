@@ -184,8 +184,13 @@ def _terminal():
                 raise KeyboardInterrupt from None
             return None
 
-    def confirm(question: str) -> None:
-        click.confirm(question, abort=True, err=True)
+    def confirm(question: str) -> bool:
+        try:
+            return click.confirm(question, default=False, err=True)
+        except click.Abort as abort:
+            if isinstance(abort.__context__, KeyboardInterrupt):
+                raise KeyboardInterrupt from None
+            return False
 
     return Terminal(ask=ask, confirm=confirm, tell=lambda message: click.echo(message, err=True),
                     interactive=sys.stdin.isatty() and sys.stderr.isatty())

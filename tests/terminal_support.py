@@ -10,6 +10,7 @@ what scrolled off it) as a person would see it, after every redraw of the live t
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -19,6 +20,8 @@ import pexpect
 import pyte
 
 from conftest import CLI, ROOT
+
+CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # a terminal's control sequence: colour, cursor, erasing
 
 
 def until(condition: Callable[[], object], timeout: float, what: str | Callable[[], str], poll: float = 0.1):
@@ -41,8 +44,9 @@ class Terminal:
         self._screen = pyte.HistoryScreen(columns, rows, history=5000)
         self._stream = pyte.Stream(self._screen)
         self._lock = threading.Lock()
-        self.table_rows: list[tuple[str, str, str]] = []  # every live-table row the screen showed, in order
+        self.drawn: list[str] = []  # every line the screen showed at some moment, once each, in order
         self.raw: list[str] = []  # what the CLI wrote, as it wrote it (for a failing test's report)
+        self._seen: set[str] = set()
         self.child = pexpect.spawn(CLI[0], [*CLI[1:], *args], env=env, cwd=str(ROOT), dimensions=(rows, columns),
                                    encoding="utf-8", codec_errors="replace")
         self._reader = threading.Thread(target=self._drain, daemon=True)
@@ -59,9 +63,11 @@ class Terminal:
             with self._lock:
                 self.raw.append(data)
                 self._stream.feed(data)
-                for row in _table_rows(self._screen.display):
-                    if row not in self.table_rows[-20:]:
-                        self.table_rows.append(row)
+                for line in self._screen.display:
+                    line = line.rstrip()
+                    if line and line not in self._seen:
+                        self._seen.add(line)
+                        self.drawn.append(line)
 
     def lines(self) -> list[str]:
         """What the terminal shows now, with what scrolled off its top above it."""
@@ -73,6 +79,14 @@ class Terminal:
     def text(self) -> str:
         return "\n".join(self.lines()).rstrip("\n")
 
+    def final_table(self) -> str:
+        """The table the run printed when it ended, from its header on, as printed: lines longer than the terminal
+        is wide are shown wrapped, and read here whole."""
+        printed = "".join(self.raw)
+        start = printed.rfind("ACCOUNT ")
+        assert start >= 0, f"no final table; the terminal shows:\n{self.text()}"
+        return CONTROL.sub("", printed[start:]).replace("\r\n", "\n")
+
     def shows(self, *texts: str) -> bool:
         shown = self.text()
         return all(text in shown for text in texts)
@@ -81,6 +95,25 @@ class Terminal:
         """Waits until the terminal shows every one of `texts`; returns what it shows."""
         until(lambda: self.shows(*texts), timeout, lambda: f"the terminal to show {texts!r}; it shows:\n{self.text()}")
         return self.text()
+
+    def table_rows(self) -> list[tuple[str, str, str]]:
+        """Every row the live table showed: (account, state, step), in the order first drawn."""
+        rows = []
+        with self._lock:
+            for line in self.drawn:
+                cells = [cell.strip() for cell in line.split("│")]
+                if len(cells) == 3 and cells[0]:
+                    rows.append((cells[0], cells[1], cells[2]))
+        return rows
+
+    def prompt(self, name: str, timeout: float = 60) -> str:
+        """Waits for a question to `name`'s owner (the line "NAME: ...:" with the cursor after it); returns it."""
+        def asking() -> str | None:
+            lines = [line for line in self.lines() if line.strip()]
+            last = lines[-1] if lines else ""
+            return last if last.startswith(f"{name}: ") and last.endswith(":") else None
+
+        return until(asking, timeout, lambda: f"a question for {name}; the terminal shows:\n{self.text()}")
 
     def type(self, line: str) -> None:
         """Types a line and Enter, as a person does (Enter sends a carriage return)."""
@@ -112,26 +145,10 @@ class Terminal:
         self.child.close(force=True)
 
 
-def _table_rows(display: list[str]) -> list[tuple[str, str, str]]:
-    rows = []
-    for line in display:
-        cells = [cell.strip() for cell in line.split("│")]
-        if len(cells) == 3 and cells[0]:
-            rows.append((cells[0], cells[1], cells[2]))
-    return rows
-
-
-def final_table(text: str) -> str:
-    """The table printed when the run ended: from its header on."""
-    start = text.rfind("ACCOUNT ")
-    assert start >= 0, f"no final table in:\n{text}"
-    return text[start:]
-
-
-def reason_line(text: str, name: str) -> str:
-    """The line below the final table that gives `name`'s reason."""
-    found = [line for line in final_table(text).splitlines() if line.startswith(f"{name}: ")]
-    assert found, f"no reason for {name} below the table in:\n{final_table(text)}"
+def reason_line(table: str, name: str) -> str:
+    """The line below a final table that gives `name`'s reason."""
+    found = [line for line in table.splitlines() if line.startswith(f"{name}: ")]
+    assert found, f"no reason for {name} below the table:\n{table}"
     return found[0]
 
 

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import pytest
 
-from e2e_support import Person, table_row
-from terminal_support import Terminal, final_table, processes_with, reason_line, until
+from e2e_support import TOTP_SECRET, Person, mock_accounts, table_row
+from terminal_support import Terminal, processes_with, reason_line, until
 
 pytestmark = pytest.mark.e2e
 
 # What a run must never show the user as a reason: Playwright's own messages about a browser it lost.
 PLAYWRIGHT_WORDS = ("Page.", "Target page", "browser has been closed", "net::ERR", "Connection closed", "Error:")
+
+
+def make_maildir(path):
+    for sub in ("new", "cur", "tmp"):
+        (path / sub).mkdir(parents=True)
+    return path
 
 
 @pytest.fixture
@@ -37,8 +43,7 @@ def test_ctrl_c_before_and_after_send_stops_every_account_and_the_next_run_files
     # quinn's form was sent and the run waits for the emailed code in a Maildir where nothing arrives (after Send).
     # paul waits for a free worker and never starts.
     nothing_arrives = tmp_path / "empty-maildir"
-    for sub in ("new", "cur", "tmp"):
-        (nothing_arrives / sub).mkdir(parents=True)
+    make_maildir(nothing_arrives)
     olga = Person("olga", totp=True, form_variant="2025")
     quinn = Person("quinn", form_variant="2024", maildir=False, extra={"maildir": str(nothing_arrives)})
     paul = Person("paul", form_variant="2025")
@@ -47,33 +52,35 @@ def test_ctrl_c_before_and_after_send_stops_every_account_and_the_next_run_files
     assert dropped.returncode == 0, dropped.stderr
 
     run = terminals(w.cli, w.args("--concurrency", "2", "--code-wait", "600"))
-    run.wait_for("olga: ", "2FA code")
+    asked = run.prompt("olga")
+    assert "2FA" in asked
     until(lambda: w.mock.events("code_sent", login=quinn.login), 60, "quinn's form to be sent")
     run.ctrl_c()
     code = run.finish()
     shown = run.text()
 
     assert code == 130, shown
-    assert "Ctrl-C again to leave at once" in shown and run.echoes()  # the prompt gave the terminal its echo back
-    final = final_table(shown)
+    # The question stays on the screen, the warning below it, and the terminal has its echo back.
+    assert asked in shown and "Ctrl-C again to leave at once" in shown and run.echoes()
+    final = run.final_table()
     for person in (olga, quinn, paul):
         assert table_row(final, person.name)[2] == "interrupted"
-        assert "interrupted (Ctrl-C)" in reason_line(shown, person.name)
+        assert "interrupted (Ctrl-C)" in reason_line(final, person.name)
     assert not any(word in final for word in PLAYWRIGHT_WORDS), final
-    assert "not started" in reason_line(shown, "paul") and "before Send" in reason_line(shown, "olga")
-    assert "after Send" in reason_line(shown, "quinn")
+    assert "not started" in reason_line(final, "paul") and "before Send" in reason_line(final, "olga")
+    assert "after Send" in reason_line(final, "quinn")
     assert w.mock.submissions() == []
     [olga_receipt] = w.receipts("olga")
     [quinn_receipt] = w.receipts("quinn")
     assert olga_receipt["outcome"] == quinn_receipt["outcome"] == "interrupted"
     assert olga_receipt["sent"] is False and quinn_receipt["sent"] is True
     assert not list(w.archive.rglob("*.partial")) and not (w.archive / "paul").exists()
-    assert w.ledger() == {"quinn": "submitting"} or w.ledger() == {"quinn": "submitted"}
+    assert w.ledger() == {"quinn": "submitted"}  # the ledger knows Send was clicked: the next run checks first
     until(lambda: not processes_with(w.cli.env["SUBMIT_OBJECTIONS_KEYRING_SERVICE"]), 30,
           "the browsers and the driver to be gone")
 
     # The next run (the TOTP secret stored again, quinn's Maildir now the one the code arrives in) files each once.
-    w.cli("--config", str(w.config), "credentials", "set", "olga", input=olga.password + "\nJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n")
+    w.cli("--config", str(w.config), "credentials", "set", "olga", input=f"{olga.password}\n{TOTP_SECRET}\n")
     w.config.write_text(w.config.read_text().replace(str(nothing_arrives), str(w.mock.maildir(quinn.login))))
     again = w.run()
     assert again.returncode == 0, again.stdout + again.stderr
@@ -84,7 +91,7 @@ def test_a_second_ctrl_c_leaves_at_once_and_leaves_no_browser_behind(world, term
     # Each page takes seconds to answer: after the first Ctrl-C the account would stop only once the page it is
     # loading has come; the second one leaves at once.
     rosa, sven = Person("rosa", form_variant="2025"), Person("sven", form_variant="2025")
-    w = world([rosa, sven], latency_ms=4000)
+    w = world([rosa, sven], latency_ms=10_000)
     run = terminals(w.cli, w.args())
     until(w.mock.requests, 60, "the first page to be asked for")
     run.ctrl_c()
@@ -94,10 +101,43 @@ def test_a_second_ctrl_c_leaves_at_once_and_leaves_no_browser_behind(world, term
     shown = run.text()
 
     assert code == 130, shown
-    final = final_table(shown)
+    final = run.final_table()
     assert table_row(final, "rosa")[2] == table_row(final, "sven")[2] == "interrupted"
-    assert "left at once" in reason_line(shown, "rosa") and "not started" in reason_line(shown, "sven")
+    assert "left at once" in reason_line(final, "rosa") and "not started" in reason_line(final, "sven")
     assert not any(word in final for word in PLAYWRIGHT_WORDS), final
     assert w.mock.submissions() == [] and not list(w.archive.rglob("*.partial"))
     until(lambda: not processes_with(w.cli.env["SUBMIT_OBJECTIONS_KEYRING_SERVICE"]), 30,
           "the browser and Playwright's driver to be gone")
+
+
+def test_force_asks_first_at_a_terminal_no_files_nothing_yes_files_again(world, start_mock, terminals):
+    tess = Person("tess", form_variant="2025")
+    w = world([tess])
+    first = w.run()
+    assert first.returncode == 0 and table_row(first.stdout, "tess")[2] == "confirmed", first.stdout + first.stderr
+    # The site no longer has it (a mock that never saw tess's objection): what --force files lands there.
+    fresh = start_mock(mock_accounts([tess]))
+    force = ["--config", str(w.config), "--mirror", fresh.url, "--archive", str(w.archive), "--force"]
+
+    declined = terminals(w.cli, force)
+    assert "tess" in declined.wait_for("File again?")
+    declined.type("n")
+    assert declined.finish() == 0, declined.text()
+    assert table_row(declined.final_table(), "tess")[2] == "honoured"  # Meta's answer came on the first run
+    assert "not filed again" in reason_line(declined.final_table(), "tess")
+    assert fresh.requests() == [] and len(w.receipts("tess")) == 1
+
+    stopped = terminals(w.cli, force)
+    stopped.wait_for("File again?")
+    stopped.ctrl_c()
+    assert stopped.finish() == 130, stopped.text()
+    assert "interrupted (Ctrl-C)" in stopped.text() and "Traceback" not in stopped.text()
+    assert fresh.requests() == [] and len(w.receipts("tess")) == 1
+
+    accepted = terminals(w.cli, force)
+    accepted.wait_for("File again?")
+    accepted.type("y")
+    assert accepted.finish() == 0, accepted.text()
+    assert table_row(accepted.final_table(), "tess")[2] == "confirmed"
+    assert [filed["login"] for filed in fresh.submissions()] == [tess.login]
+    assert [receipt["outcome"] for receipt in w.receipts("tess")] == ["confirmed", "confirmed"]
