@@ -113,6 +113,7 @@ def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal) 
         rehearse=request.rehearse,
         code_wait_seconds=request.code_wait or accounts.settings.code_wait_seconds,
         ask=_one_at_a_time(terminal, progress),
+        at_terminal=terminal.interactive,
         sessions=SessionStore(default_state_dir()),
         fresh_login=request.fresh_login,
         owner_wait=request.owner_wait,

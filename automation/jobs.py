@@ -25,7 +25,7 @@ from automation.credentials import Keyring
 from automation.errors import ExpectedError
 from automation.ledger import Entry, Ledger
 from automation.plan import Plan
-from automation.runner import Job, Result, Runner, interrupted
+from automation.runner import FlowFinished, Job, Result, Runner, interrupted
 from automation.sessions import SessionStore
 from automation.tracing import Tracer
 from automation.wording import Wording
@@ -54,6 +54,7 @@ class RunOptions:
     rehearse: bool = False
     code_wait_seconds: float = 180
     ask: Callable[[str], str | None] = lambda prompt: None  # asks the person at the terminal, if there is one
+    at_terminal: bool = False  # whether `ask` reaches a person (else it always answers None)
     on_step: Callable[[str, str], None] = lambda account, description: None
     cancelled: Callable[[], bool] = lambda: False
     sessions: SessionStore | None = None  # None: neither load nor save sessions
@@ -97,9 +98,32 @@ def code_source(options: RunOptions, account: Account, keyring: Keyring):
             code = source.wait_for_code(since, options.code_wait_seconds, pause)
             if code:
                 return code
-        return ask_at_terminal(options, account)(f"the 6-digit code Meta emailed to {account.email}")
+        code = ask_at_terminal(options, account)(f"the 6-digit code Meta emailed to {account.email}")
+        if code or options.cancelled():  # after Ctrl-C the runner stops the account as interrupted
+            return code
+        raise FlowFinished("needs_owner", no_code(account, options, looked=source is not None))
 
     return wait
+
+
+def no_code(account: Account, options: RunOptions, looked: bool) -> str:
+    """Why the emailed code was not typed, and what the owner does about it, for the situation the run was in."""
+    if looked:
+        box = account.mailbox
+        where = f"the mailbox {box.user} at {box.host}" if box is not None else f"the Maildir {account.maildir}"
+        said = f"the emailed code did not arrive in {where} within {options.code_wait_seconds:g} s"
+        if options.at_terminal:
+            return (f"{said}, and none was typed when asked; run again (nothing is filed twice) and give it more time "
+                    "with --code-wait, or type the code when asked")
+        return (f"{said}; run again (nothing is filed twice) and give it more time with --code-wait, or run at a "
+                "terminal to type the code")
+    if options.at_terminal:
+        return ("no emailed code was typed when asked, and the account has no maildir or [accounts.mailbox] to read "
+                "it from; run again (nothing is filed twice) and type the code when asked, or name its Maildir or "
+                "mailbox in the accounts file")
+    return ("the account has no maildir or [accounts.mailbox] to read the emailed code from, and the run was not at "
+            "a terminal to ask for it; name its Maildir or mailbox in the accounts file, or run at a terminal to type "
+            "the code")
 
 
 def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions) -> AccountReport:

@@ -141,3 +141,29 @@ def test_force_asks_first_at_a_terminal_no_files_nothing_yes_files_again(world, 
     assert table_row(accepted.final_table(), "tess")[2] == "confirmed"
     assert [filed["login"] for filed in fresh.submissions()] == [tess.login]
     assert [receipt["outcome"] for receipt in w.receipts("tess")] == ["confirmed", "confirmed"]
+
+
+def test_the_emailed_code_is_asked_at_the_terminal_and_one_that_never_comes_leaves_the_account_to_its_owner(
+        world, terminals, tmp_path):
+    xena = Person("xena", form_variant="2024", maildir=False)  # no Maildir, no mailbox: the code is asked for
+    yuri = Person("yuri", form_variant="2024", maildir=False, extra={"maildir": str(make_maildir(tmp_path / "box"))})
+    w = world([xena, yuri])
+    run = terminals(w.cli, w.args("--code-wait", "2"))
+
+    assert xena.login in run.prompt("xena")  # where to look for it
+    [code] = until(lambda: w.mock.codes(xena.login), 10, "the mock to mail xena's code")
+    run.type(code)
+    assert yuri.login in run.prompt("yuri")  # nothing came to its Maildir in time: asked too
+    run.type("")
+    exit_code = run.finish()
+    shown = run.text()
+
+    assert exit_code == 3, shown  # some accounts need their owner, none failed
+    final = run.final_table()
+    assert table_row(final, "xena")[2] == "confirmed" and table_row(final, "yuri")[2:5] == ["needs", "the", "owner"]
+    told = reason_line(final, "yuri")
+    assert "--code-wait" in told and "run again" in told and str(tmp_path / "box") in told
+    assert [filed["login"] for filed in w.mock.submissions()] == [xena.login]
+    assert code not in shown  # typed without echo
+    [receipt] = w.receipts("yuri")
+    assert receipt["outcome"] == "needs_owner" and receipt["sent"] is True
