@@ -139,7 +139,7 @@ class Batch:
                         plan = self._queue.get_nowait()
                     except queue.Empty:
                         return
-                    if not first and self._pause():
+                    if not first and self._pause(plan):
                         self._queue.put(plan)
                         return
                     first = False
@@ -157,8 +157,10 @@ class Batch:
         finally:
             finished.set()
 
-    def _pause(self) -> bool:
-        """A person's irregular pause between two accounts; True when Ctrl-C came meanwhile."""
+    def _pause(self, plan: Plan) -> bool:
+        """A person's irregular pause before the next account, shown as its step; True when Ctrl-C came meanwhile."""
         if self.settings.pause <= 0:
             return self.cancel.is_set()
-        return self.cancel.wait(random.uniform(0.4, 1.0) * self.settings.pause)
+        seconds = random.uniform(0.4, 1.0) * self.settings.pause
+        self.progress.step(plan.account.name, f"pausing {seconds:.1f} s before this account, as a person would")
+        return self.cancel.wait(seconds)

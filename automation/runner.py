@@ -170,7 +170,9 @@ class Runner:
             self._stop_if_cancelled()
             self.job.settle(self.page)
             self._trace_around(step)
-            description = step.describe(self.say)
+            # A branch's own description leads into its list of cases (the dry run prints them below it).
+            description = (f"{step.purpose}: looking at what the page shows" if isinstance(step, s.Branch)
+                           else step.describe(self.say))
             log.info("%s: %s", self.job.account_name, description)
             self.job.on_step(description)
             handler = getattr(self, f"_{step.kind}")

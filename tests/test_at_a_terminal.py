@@ -8,6 +8,8 @@ what the user sees, what the mock recorded as filed, and what the archive and th
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from e2e_support import TOTP_SECRET, Person, mock_accounts, table_row
@@ -23,6 +25,10 @@ def make_maildir(path):
     for sub in ("new", "cur", "tmp"):
         (path / sub).mkdir(parents=True)
     return path
+
+
+def at(event: dict) -> dt.datetime:
+    return dt.datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
 
 
 @pytest.fixture
@@ -167,3 +173,42 @@ def test_the_emailed_code_is_asked_at_the_terminal_and_one_that_never_comes_leav
     assert code not in shown  # typed without echo
     [receipt] = w.receipts("yuri")
     assert receipt["outcome"] == "needs_owner" and receipt["sent"] is True
+
+
+def test_the_live_table_shows_each_step_in_words_the_pause_between_accounts_and_every_final_row(world, terminals):
+    uma, vic, wes = (Person(name, form_variant="2025") for name in ("uma", "vic", "wes"))
+    w = world([uma, vic, wes])
+    run = terminals(w.cli, w.args("--pause", "8"))
+    # After vic, wes waits for its pause; a Ctrl-C then leaves without starting it.
+    until(lambda: any(row[0] == "wes" and row[2].startswith("pausing") for row in run.table_rows()), 90,
+          lambda: f"wes's pause in the table; it drew:\n{chr(10).join(run.drawn)}")
+    run.ctrl_c()
+    exit_code = run.finish()
+    shown = run.text()
+
+    assert exit_code == 130, shown
+    rows = run.table_rows()
+    steps = {name: [step for account, state, step in rows if account == name and step] for name in ("uma", "vic")}
+    for name, said in steps.items():
+        assert len(said) >= 5, rows  # the step column follows the run
+        assert any(step.startswith("open https://www.facebook.com") for step in said), said
+    for step in steps["uma"] + steps["vic"]:
+        # Words, as in the dry run's plan: no pattern, no escape and no dangling lead-in.
+        assert not any(token in step for token in ("/^", "\\s", "\\b", "(?", "[^", ".*", "|(")), step
+        assert not step.endswith((" of", ":")), step
+    assert any("1 of 3 accounts done" in line for line in run.drawn)
+    assert any("2 of 3 accounts done" in line for line in run.drawn)
+    final = run.final_table()
+    assert [table_row(final, name)[2] for name in ("uma", "vic", "wes")] == ["confirmed", "confirmed", "interrupted"]
+    assert "not started" in reason_line(final, "wes")
+    assert [filed["login"] for filed in w.mock.submissions()] == [uma.login, vic.login]
+
+    # The pause the table announced before vic was kept: no request reached the site for that long.
+    [announced] = {step for account, state, step in rows if account == "vic" and step.startswith("pausing")}
+    seconds = float(announced.split()[1])
+    assert 0.4 * 8 <= seconds <= 8
+    uma_sent = at(w.mock.events("submitted", login=uma.login)[0])
+    vic_in = at(w.mock.events("login_ok", login=vic.login)[0])
+    asked = [at(request) for request in w.mock.requests()]
+    quiet = max(later - earlier for earlier, later in zip(asked, asked[1:]) if uma_sent < later <= vic_in)
+    assert quiet.total_seconds() >= seconds - 0.06  # the table rounds to a tenth, the mock to a millisecond
