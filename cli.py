@@ -174,23 +174,22 @@ def _run(app, names: tuple[str, ...], dry_run: bool, verbose: bool, *, as_json: 
 def _terminal():
     from automation.app import Terminal
 
-    # click turns Ctrl-C at a prompt into Abort, as it does Ctrl-D; a Ctrl-C must stop the run (exit 130), while
-    # Ctrl-D only answers nothing.
-    def ask(prompt: str) -> str | None:
+    def answer(question, nothing):
+        # click turns Ctrl-C at a prompt into Abort, as it does Ctrl-D: a Ctrl-C stops the run (exit 130), while a
+        # Ctrl-D only answers nothing.
         try:
-            return click.prompt(prompt, hide_input=True, default="", show_default=False, err=True) or None
+            return question()
         except click.Abort as abort:
             if isinstance(abort.__context__, KeyboardInterrupt):
                 raise KeyboardInterrupt from None
-            return None
+            return nothing
+
+    def ask(prompt: str) -> str | None:
+        typed = answer(lambda: click.prompt(prompt, hide_input=True, default="", show_default=False, err=True), None)
+        return typed or None
 
     def confirm(question: str) -> bool:
-        try:
-            return click.confirm(question, default=False, err=True)
-        except click.Abort as abort:
-            if isinstance(abort.__context__, KeyboardInterrupt):
-                raise KeyboardInterrupt from None
-            return False
+        return answer(lambda: click.confirm(question, default=False, err=True), False)
 
     return Terminal(ask=ask, confirm=confirm, tell=lambda message: click.echo(message, err=True),
                     interactive=sys.stdin.isatty() and sys.stderr.isatty())
