@@ -126,6 +126,9 @@ def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool
                     trace=trace.expanduser() if trace else None, quiet=quiet > 0)
     except ExpectedError as error:
         raise Failure(error) from None
+    except KeyboardInterrupt:  # before the accounts started (a question, the browser's look-up) or after the table
+        click.echo("\ninterrupted (Ctrl-C)", err=True)
+        code = ExitCode.INTERRUPTED
     ctx.exit(int(code))
 
 
@@ -172,11 +175,22 @@ def _run(app, names: tuple[str, ...], dry_run: bool, verbose: bool, *, as_json: 
 def _terminal():
     from automation.app import Terminal
 
-    def ask(prompt: str) -> str | None:
-        return click.prompt(prompt, hide_input=True, default="", show_default=False, err=True) or None
+    def answer(question, nothing):
+        # click turns Ctrl-C at a prompt into Abort, as it does Ctrl-D: a Ctrl-C stops the run (exit 130), while a
+        # Ctrl-D only answers nothing.
+        try:
+            return question()
+        except click.Abort as abort:
+            if isinstance(abort.__context__, KeyboardInterrupt):
+                raise KeyboardInterrupt from None
+            return nothing
 
-    def confirm(question: str) -> None:
-        click.confirm(question, abort=True, err=True)
+    def ask(prompt: str) -> str | None:
+        typed = answer(lambda: click.prompt(prompt, hide_input=True, default="", show_default=False, err=True), None)
+        return typed or None
+
+    def confirm(question: str) -> bool:
+        return answer(lambda: click.confirm(question, default=False, err=True), False)
 
     return Terminal(ask=ask, confirm=confirm, tell=lambda message: click.echo(message, err=True),
                     interactive=sys.stdin.isatty() and sys.stderr.isatty())

@@ -77,7 +77,7 @@ class Terminal:
     """How the engine talks to the person at the terminal, if there is one (the CLI supplies these)."""
 
     ask: Callable[[str], str | None] = lambda prompt: None  # None: nobody to ask
-    confirm: Callable[[str], None] = lambda question: None  # raises to stop the run when the answer is no
+    confirm: Callable[[str], bool] = lambda question: True  # a yes-or-no question; False: the answer is no
     tell: Callable[[str], None] = lambda message: None
     interactive: bool = False
 
@@ -115,6 +115,7 @@ def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal) 
         rehearse=request.rehearse,
         code_wait_seconds=request.code_wait or accounts.settings.code_wait_seconds,
         ask=_one_at_a_time(terminal, progress),
+        at_terminal=terminal.interactive,
         sessions=SessionStore(default_state_dir()),
         fresh_login=request.fresh_login,
         owner_wait=request.owner_wait,
@@ -151,6 +152,12 @@ def settled_before_running(app: App, plans: list["Plan"], request: RunRequest,
     from automation.jobs import AccountReport
 
     ledger = app.ledger()
+
+    def skip(plan: "Plan", entry: "Entry", why: str) -> "AccountReport":
+        return AccountReport(plan.account.name, plan.account.platform, outcomes.state(entry.status).name,
+                             f"skipped: {entry.status} since {entry.since}; {why}",
+                             Path(entry.evidence) if entry.evidence else None)
+
     skipped, to_run = [], []
     for plan in plans:
         account = plan.account
@@ -159,16 +166,17 @@ def settled_before_running(app: App, plans: list["Plan"], request: RunRequest,
             check_mail(app, entry, account, plan.mail, terminal.tell)
             entry = ledger.get(account.name)
         if entry and entry.status in outcomes.SETTLED_IN_LEDGER and not (request.force or request.rehearse):
-            skipped.append(AccountReport(account.name, account.platform, outcomes.state(entry.status).name,
-                                         f"skipped: {entry.status} since {entry.since}; --force files again",
-                                         Path(entry.evidence) if entry.evidence else None))
+            skipped.append(skip(plan, entry, "--force files again"))
         else:
             to_run.append(plan)
-    again = [plan.account.name for plan in to_run
-             if (e := ledger.get(plan.account.name)) and e.status in outcomes.SETTLED_IN_LEDGER]
+    again = {plan.account.name: entry for plan in to_run
+             if (entry := ledger.get(plan.account.name)) and entry.status in outcomes.SETTLED_IN_LEDGER}
     if again and not request.rehearse and terminal.interactive:
         sites = sorted({plan.site for plan in to_run if plan.account.name in again})
-        terminal.confirm(f"{' and '.join(sites)} already has the request for {', '.join(again)}. File again?")
+        if not terminal.confirm(f"{' and '.join(sites)} already has the request for {', '.join(again)}. File again?"):
+            skipped += [skip(plan, again[plan.account.name], "not filed again, as you answered")
+                        for plan in to_run if plan.account.name in again]
+            to_run = [plan for plan in to_run if plan.account.name not in again]
     return skipped, to_run
 
 

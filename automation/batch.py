@@ -4,6 +4,10 @@ Each worker thread owns one Playwright and one Chromium (Playwright's sync API i
 next account from a queue, with a short, irregular pause between accounts as a person would take. One account's
 failure never stops the others. Ctrl-C sets a flag every runner checks before each step: the accounts in progress
 end as "interrupted" with their receipts written, and the ones not started are reported as such.
+
+Questions for the person at the terminal (a 2FA code, an emailed code) are asked here on the main thread, one at a
+time, for whichever worker needs one: Python delivers Ctrl-C to the main thread only, so a Ctrl-C typed at a prompt
+ends the prompt (and the terminal gets its echo back) instead of leaving a worker blocked on the terminal.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import logging
 import queue
 import random
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from automation.browser import launch
@@ -21,11 +25,29 @@ from automation.jobs import AccountReport, Plan, RunOptions, run_account
 
 log = logging.getLogger(__name__)
 
+NOT_STARTED = "not started: the run was interrupted (Ctrl-C)"
+LEFT_AT_ONCE = ("interrupted (Ctrl-C twice): left at once, in the middle of the account; the next run keeps what "
+                "this one captured and checks the site's email and page before sending anything")
+
 
 class Progress(Protocol):
     def account_started(self, name: str) -> None: ...
     def step(self, name: str, description: str) -> None: ...
     def account_finished(self, report: AccountReport) -> None: ...
+
+
+@dataclass
+class _Question:
+    """A worker's question for the person at the terminal; None is the answer when nobody answers."""
+
+    prompt: str
+    answer: str | None = None
+    answered: threading.Event = field(default_factory=threading.Event)
+
+    def reply(self, answer: str | None) -> None:
+        if not self.answered.is_set():
+            self.answer = answer
+            self.answered.set()
 
 
 @dataclass
@@ -44,12 +66,16 @@ class Batch:
         self.settings = settings
         self.progress = progress
         self.cancel = threading.Event()
-        self.options = replace(options, cancelled=self.cancel.is_set,
+        self._ask = options.ask  # asks at the terminal; called on the main thread only
+        self.options = replace(options, cancelled=self.cancel.is_set, ask=self._ask_from_worker,
                                on_step=lambda name, description: progress.step(name, description))
         self.reports: dict[str, AccountReport] = {}
         self.browser_problem: str | None = None
         self.abandoned = False  # a second Ctrl-C left workers running
         self._queue: queue.Queue[Plan] = queue.Queue()
+        self._questions: queue.Queue[_Question] = queue.Queue()
+        self._asking: _Question | None = None
+        self._running: set[str] = set()
         self._lock = threading.Lock()
 
     def run(self) -> list[AccountReport]:
@@ -59,26 +85,47 @@ class Batch:
         for event in finished:
             threading.Thread(target=self._work, args=(event,), name="worker", daemon=True).start()
         try:
-            self._wait_for(finished)
+            self._serve(finished)
         except KeyboardInterrupt:
             self.cancel.set()
+            if self._asking is not None:
+                self._asking.reply(None)
             log.warning("interrupted: stopping each account at its next step (Ctrl-C again to leave at once)")
             try:
-                self._wait_for(finished)
+                self._serve(finished)
             except KeyboardInterrupt:
                 self.abandoned = True  # workers still run: the caller must leave with os._exit
-        return [self.reports.get(plan.account.name) or self._not_run(plan) for plan in self.plans]
+        with self._lock:
+            return [self.reports.get(plan.account.name) or self._not_run(plan) for plan in self.plans]
 
-    @staticmethod
-    def _wait_for(finished: list[threading.Event]) -> None:
-        # Event.wait, not Thread.join: a join cut short by Ctrl-C can leave a live thread looking finished.
-        for event in finished:
-            while not event.wait(0.2):
-                pass
+    def _serve(self, finished: list[threading.Event]) -> None:
+        """Until every worker is done, asks their questions at the terminal; after Ctrl-C answers each with None."""
+        # Event.is_set, not Thread.join: a join cut short by Ctrl-C can leave a live thread looking finished.
+        while not all(event.is_set() for event in finished):
+            try:
+                question = self._questions.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if self.cancel.is_set():
+                question.reply(None)
+                continue
+            self._asking = question
+            question.reply(self._ask(question.prompt))
+            self._asking = None
+
+    def _ask_from_worker(self, prompt: str) -> str | None:
+        if self.cancel.is_set():
+            return None
+        question = _Question(prompt)
+        self._questions.put(question)
+        question.answered.wait()
+        return question.answer
 
     def _not_run(self, plan: Plan) -> AccountReport:
-        if self.cancel.is_set():
-            status, reason = "interrupted", "not started: the run was interrupted"
+        if plan.account.name in self._running:
+            status, reason = "interrupted", LEFT_AT_ONCE
+        elif self.cancel.is_set():
+            status, reason = "interrupted", NOT_STARTED
         else:
             status, reason = "failed", f"the browser did not start: {self.browser_problem or 'unknown reason'}"
         return AccountReport(plan.account.name, plan.account.platform, status, reason)
@@ -92,14 +139,17 @@ class Batch:
                         plan = self._queue.get_nowait()
                     except queue.Empty:
                         return
-                    if not first and self._pause():
+                    if not first and self._pause(plan):
                         self._queue.put(plan)
                         return
                     first = False
+                    with self._lock:
+                        self._running.add(plan.account.name)
                     self.progress.account_started(plan.account.name)
                     report = run_account(browser, plan, self.keyring, self.options)
                     with self._lock:
                         self.reports[plan.account.name] = report
+                        self._running.discard(plan.account.name)
                     self.progress.account_finished(report)
         except Exception as error:  # noqa: BLE001 - Chromium would not start or died: say so per account
             self.browser_problem = str(error).splitlines()[0]
@@ -107,8 +157,10 @@ class Batch:
         finally:
             finished.set()
 
-    def _pause(self) -> bool:
-        """A person's irregular pause between two accounts; True when Ctrl-C came meanwhile."""
+    def _pause(self, plan: Plan) -> bool:
+        """A person's irregular pause before the next account, shown as its step; True when Ctrl-C came meanwhile."""
         if self.settings.pause <= 0:
             return self.cancel.is_set()
-        return self.cancel.wait(random.uniform(0.4, 1.0) * self.settings.pause)
+        seconds = random.uniform(0.4, 1.0) * self.settings.pause
+        self.progress.step(plan.account.name, f"pausing {seconds:.1f} s before this account, as a person would")
+        return self.cancel.wait(seconds)

@@ -105,9 +105,14 @@ def launch_args(mirror: bool) -> list[str]:
 
 @contextlib.contextmanager
 def launch(executable: str, headed: bool = False, mirror: bool = False) -> Iterator[Browser]:
+    """Chromium for one worker. A Ctrl-C typed at the terminal reaches the whole foreground process group, and
+    Playwright's driver is in ours: by default it would close every browser at once, and each account would end on
+    whatever Playwright error that left. The driver itself ignores SIGINT, and Chromium runs in a process group of
+    its own; with handle_sigint=False the driver leaves the browser alone too, so that the run stops each account at
+    its next step as the README promises (SIGTERM and SIGHUP still close it)."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, headless=not headed,
-                                             args=launch_args(mirror))
+                                             args=launch_args(mirror), handle_sigint=False)
         try:
             yield browser
         finally:

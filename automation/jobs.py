@@ -27,7 +27,7 @@ from automation.credentials import Keyring
 from automation.errors import ExpectedError
 from automation.ledger import Entry, Ledger
 from automation.plan import Plan, SiteMail
-from automation.runner import Job, Result, Runner
+from automation.runner import FlowFinished, Job, Result, Runner, interrupted
 from automation.sessions import SessionStore
 from automation.tracing import Tracer
 
@@ -59,6 +59,7 @@ class RunOptions:
     rehearse: bool = False
     code_wait_seconds: float = 180
     ask: Callable[[str], str | None] = lambda prompt: None  # asks the person at the terminal, if there is one
+    at_terminal: bool = False  # whether `ask` reaches a person (else it always answers None)
     on_step: Callable[[str, str], None] = lambda account, description: None
     cancelled: Callable[[], bool] = lambda: False
     sessions: SessionStore | None = None  # None: neither load nor save sessions
@@ -102,9 +103,32 @@ def code_source(options: RunOptions, account: Account, keyring: Keyring, mail: S
             code = source.wait_for_code(since, options.code_wait_seconds, pause)
             if code:
                 return code
-        return ask_at_terminal(options, account)(f"the 6-digit code {mail.site} emailed to {account.email}")
+        code = ask_at_terminal(options, account)(f"the 6-digit code {mail.site} emailed to {account.email}")
+        if code or options.cancelled():  # after Ctrl-C the runner stops the account as interrupted
+            return code
+        raise FlowFinished("needs_owner", no_code(account, options, looked=source is not None))
 
     return wait
+
+
+def no_code(account: Account, options: RunOptions, looked: bool) -> str:
+    """Why the emailed code was not typed, and what the owner does about it, for the situation the run was in."""
+    if looked:
+        box = account.mailbox
+        where = f"the mailbox {box.user} at {box.host}" if box is not None else f"the Maildir {account.maildir}"
+        said = f"the emailed code did not arrive in {where} within {options.code_wait_seconds:g} s"
+        if options.at_terminal:
+            return (f"{said}, and none was typed when asked; run again (nothing is filed twice) and give it more time "
+                    "with --code-wait, or type the code when asked")
+        return (f"{said}; run again (nothing is filed twice) and give it more time with --code-wait, or run at a "
+                "terminal to type the code")
+    if options.at_terminal:
+        return ("no emailed code was typed when asked, and the account has no maildir or [accounts.mailbox] to read "
+                "it from; run again (nothing is filed twice) and type the code when asked, or name its Maildir or "
+                "mailbox in the accounts file")
+    return ("the account has no maildir or [accounts.mailbox] to read the emailed code from, and the run was not at "
+            "a terminal to ask for it; name its Maildir or mailbox in the accounts file, or run at a terminal to type "
+            "the code")
 
 
 def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions) -> AccountReport:
@@ -118,14 +142,15 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     previous = options.ledger.get(account.name) if options.ledger else None
     saved = None if options.sessions is None or options.fresh_login else options.sessions.load(account.name)
     result, screenshot = _walk(browser, plan, keyring, options, evidence, started, saved)
-    if saved is not None and _stale_session(result):
+    if saved is not None and _stale_session(result) and not options.cancelled():
         # A saved session that led somewhere the flow does not know gets one fresh login before the account fails.
         log.info("%s: the saved session led to a page the flow does not know; logging in afresh", account.name)
         first_reason = result.reason
         result, screenshot = _walk(browser, plan, keyring, options, evidence, started, None)
         result.notes["fresh_login_after"] = first_reason
-    if result.status == "failed" and options.cancelled():
-        result.status = "interrupted"
+    if result.status == "failed" and options.cancelled():  # whatever failed after Ctrl-C failed because of it
+        log.info("%s: after Ctrl-C: %s", account.name, result.reason)
+        result.status, result.reason = "interrupted", interrupted("sent_at" in result.notes)
     receipt = {
         "tool": "submit-objections",
         "tool_version": __version__,
@@ -206,9 +231,8 @@ def _walk(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions, e
             screenshot = _final_screenshot(runner, result.status)
     except ExpectedError as error:  # e.g. the keyring was locked when a secret was needed
         result = Result("failed", str(error).replace("\n  hint:", ";"), runner.fields, runner.notes)
-    except PlaywrightError as error:  # the browser itself went away, as Ctrl-C in a terminal does to it
-        status = "interrupted" if options.cancelled() else "failed"
-        result = Result(status, f"the browser stopped: {error.message.splitlines()[0]}", runner.fields, runner.notes)
+    except PlaywrightError as error:  # the browser itself went away
+        result = Result("failed", f"the browser stopped: {error.message.splitlines()[0]}", runner.fields, runner.notes)
     except Exception as error:  # noqa: BLE001 - one account's bug must not stop the others
         log.debug("unexpected error for %s", account.name, exc_info=True)
         result = Result("failed", f"unexpected {type(error).__name__} (a bug: please report it; -vv shows where)",

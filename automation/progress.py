@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 import threading
 from typing import Iterator
@@ -61,14 +62,32 @@ class PlainProgress(QuietProgress):
                   f" ({left} left)")
 
 
+class _AboveTheTable:
+    """A stream for log records that prints each line through the console, above the live table while it is shown,
+    instead of between two redraws, where the next redraw would erase it."""
+
+    def __init__(self, console: Console):
+        self.console = console
+
+    def write(self, text: str) -> None:
+        for line in text.rstrip("\n").split("\n"):
+            self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    def flush(self) -> None:
+        pass
+
+
 class LiveProgress(QuietProgress):
     """A table redrawn in place: each account's state and current step, and how many are left."""
 
     def __init__(self, names: list[str]):
         self.rows = {name: ["waiting", ""] for name in names}
         self._lock = threading.Lock()
-        self._live = Live(get_renderable=self._render, console=Console(stderr=True), refresh_per_second=8,
-                          transient=True)
+        self._console = Console(stderr=True)
+        self._live = self._new_live()
+
+    def _new_live(self) -> Live:
+        return Live(get_renderable=self._render, console=self._console, refresh_per_second=8, transient=True)
 
     def _render(self) -> Table:
         with self._lock:
@@ -96,17 +115,28 @@ class LiveProgress(QuietProgress):
 
     @contextlib.contextmanager
     def shown(self) -> Iterator[None]:
-        with self._live:
+        handlers = [handler for handler in logging.getLogger().handlers if type(handler) is logging.StreamHandler
+                    and handler.stream in (sys.stderr, sys.__stderr__)]
+        streams = [handler.setStream(_AboveTheTable(self._console)) for handler in handlers]
+        self._live.start(refresh=True)
+        try:
             yield
+        finally:
+            self._live.stop()
+            for handler, stream in zip(handlers, streams):
+                handler.setStream(stream)
 
     @contextlib.contextmanager
     def suspended(self) -> Iterator[None]:
-        """Stops redrawing while the user types at a prompt."""
+        """Stops redrawing while the user types at a prompt; the table comes back below the prompt, which stays."""
         self._live.stop()
         try:
             yield
         finally:
-            self._live.start()
+            # A fresh Live: a restarted one would first move up over the lines of its last drawing, erasing the
+            # prompt and whatever was printed since.
+            self._live = self._new_live()
+            self._live.start(refresh=True)
 
 
 def progress_for(names: list[str], quiet: bool) -> QuietProgress:

@@ -50,6 +50,14 @@ def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def interrupted(sent: bool) -> str:
+    """The reason of an account stopped by Ctrl-C, whatever it was doing then."""
+    if sent:
+        return ("interrupted (Ctrl-C) after Send was clicked; run again: the next run checks the site's email and "
+                "page before sending anything again")
+    return "interrupted (Ctrl-C) before Send: nothing was sent"
+
+
 class Secrets(Protocol):
     def get(self, kind: str) -> str | None: ...
 
@@ -142,6 +150,9 @@ class Runner:
         except FlowFinished as finished:
             return self._result(finished.status, finished.reason)
         except FlowError as error:
+            if self.job.cancelled():  # e.g. a page that stopped loading when the run was interrupted
+                log.info("%s: after Ctrl-C: %s", self.job.account_name, error.message)
+                return self._result("interrupted", interrupted(self.sent_at is not None))
             return self._result("failed", error.message + self._snapshot_note())
         return self._result("failed", "the flow ended without recognising an outcome")
 
@@ -166,7 +177,9 @@ class Runner:
             self._stop_if_cancelled()
             self.job.settle(self.page)
             self._trace_around(step)
-            description = step.describe(self.say)
+            # A branch's own description leads into its list of cases (the dry run prints them below it).
+            description = (f"{step.purpose}: looking at what the page shows" if isinstance(step, s.Branch)
+                           else step.describe(self.say))
             log.info("%s: %s", self.job.account_name, description)
             self.job.on_step(description)
             handler = getattr(self, f"_{step.kind}")
@@ -296,8 +309,7 @@ class Runner:
 
     def _stop_if_cancelled(self) -> None:
         if self.job.cancelled():
-            after_send = " after Send was clicked: check the account before running again" if self.sent_at else ""
-            raise FlowFinished("interrupted", f"stopped by the user{after_send}")
+            raise FlowFinished("interrupted", interrupted(self.sent_at is not None))
 
     # -- the steps --------------------------------------------------------------------------------------------------
 
@@ -342,6 +354,7 @@ class Runner:
             code = self.job.ask_owner(f"{capitalised(self.job.site)} asks for a 2FA code and no TOTP secret is stored. "
                                       "Code")
             if not code:
+                self._stop_if_cancelled()  # Ctrl-C at the prompt
                 raise FlowFinished(
                     "needs_owner",
                     f"{capitalised(self.job.site)} asked for a 2FA code and no TOTP secret is stored; store it with "
@@ -439,6 +452,7 @@ class Runner:
         since = self.sent_at or utc_now()
         code = self.job.email_code(since, self.pause)
         if not code:
+            self._stop_if_cancelled()  # Ctrl-C at the prompt
             raise FlowFinished(
                 "needs_owner",
                 f"{capitalised(self.job.site)}'s emailed code did not arrive in time; name the account's Maildir in "

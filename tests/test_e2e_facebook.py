@@ -260,29 +260,3 @@ def test_help_names_every_option_env_var_and_exit_code(cli):
     for text in ("--dry-run", "--rehearse", "--mirror", "SUBMIT_OBJECTIONS_MIRROR", "SUBMIT_OBJECTIONS_CONFIG",
                  "SUBMIT_OBJECTIONS_CHROMIUM", "credentials", "Exit codes", "130"):
         assert text in done.stdout, text
-
-
-def test_ctrl_c_stops_cleanly_reports_each_account_and_leaves_nothing_half_written(world):
-    import signal
-    import subprocess
-    import time
-
-    slow, later = Person("olga", totp=True, reject_first_codes=1), Person("paul", form_variant="2025")
-    run = world([slow, later])
-    process = subprocess.Popen(
-        [*CLI, "--config", str(run.config), "--mirror", run.mock.url, "--archive", str(run.archive)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=run.cli.env, cwd=ROOT)
-    deadline = time.monotonic() + 60
-    while not run.mock.events("totp_failed") and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert run.mock.events("totp_failed"), "the run never reached the 2FA retry"
-    process.send_signal(signal.SIGINT)  # what Ctrl-C sends; it waits for the next 2FA code now
-    stdout, stderr = process.communicate(timeout=60)
-
-    assert process.returncode == 130, stdout + stderr
-    assert table_row(stdout, "olga")[2] == "interrupted" and table_row(stdout, "paul")[2] == "interrupted"
-    assert "paul: not started: the run was interrupted" in stdout
-    assert run.mock.submissions() == []
-    [receipt] = receipts(run.archive, "olga")
-    assert receipt["outcome"] == "interrupted" and receipt["sent"] is False
-    assert not list(run.archive.rglob("*.partial")) and not (run.archive / "paul").exists()
