@@ -87,8 +87,9 @@ def _messages(client: IMAPClient, address: str, since: dt.datetime) -> list[tupl
     day = (since - dt.timedelta(days=1)).date()  # SINCE compares dates in the server's zone
     found = []
     ids = client.search(["SINCE", day, "TO", address])
-    for data in client.fetch(ids, ["RFC822"]).values() if ids else []:
-        raw = data[b"RFC822"]
+    fetched = client.fetch(ids, ["RFC822"]) if ids else {}
+    for number in sorted(fetched):  # message numbers grow with arrival: oldest first
+        raw = fetched[number][b"RFC822"]
         found.append((email.message_from_bytes(raw, policy=email.policy.default), raw))
     return found
 

@@ -65,8 +65,8 @@ def extract_code(message: EmailMessage) -> str | None:
 
 
 def newest_code(messages: list[EmailMessage], address: str, since: dt.datetime, senders: tuple[str, ...]) -> str | None:
-    candidates = []
-    for message in messages:
+    candidates = []  # (sent at, arrival): a Date has whole seconds, so of two codes sent in one second the later wins
+    for arrival, message in enumerate(messages):
         moment = sent_at(message)
         if moment is None or moment < since - CLOCK_SLACK:
             continue
@@ -74,8 +74,8 @@ def newest_code(messages: list[EmailMessage], address: str, since: dt.datetime, 
             continue
         code = extract_code(message)
         if code:
-            candidates.append((moment, code))
-    return max(candidates)[1] if candidates else None
+            candidates.append((moment, arrival, code))
+    return max(candidates)[2] if candidates else None
 
 
 def read_maildir(path: Path) -> list[EmailMessage]:
@@ -106,7 +106,7 @@ def read_maildir_raw(path: Path) -> list[tuple[EmailMessage, bytes]]:
         return []
     box = mailbox.Maildir(path, factory=None, create=False)
     found = []
-    for key in box.iterkeys():
+    for key in sorted(box.iterkeys()):  # a Maildir name begins with its delivery time: oldest first
         try:
             with box.get_file(key) as handle:
                 raw = handle.read()
