@@ -43,7 +43,8 @@ STATES: tuple[State, ...] = (
     State("honoured", "honoured", ExitCode.OK, "honoured", "nothing: the site says it honours the request",
           settled=True),
     State("refused", "refused", ExitCode.FAILED, "refused",
-          "refused: `archive export` the evidence for a complaint to your data protection authority"),
+          "refused: `archive export` the evidence for a complaint to your data protection authority (a new run "
+          "files again only with --force)", settled=True),
     State("already_objected", "already objected", ExitCode.OK, "already-objected",
           "nothing: the site says the request is in place", settled=True),
     State("rehearsed", "rehearsed", ExitCode.OK, None, "run without --rehearse to send it"),

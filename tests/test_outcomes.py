@@ -58,3 +58,10 @@ def test_the_readme_names_every_ledger_state():
 ])
 def test_outcomes_add_up_to_one_exit_code(ended, rehearsal, code):
     assert outcomes.exit_code(ended, rehearsal) is code
+
+
+def test_a_new_run_skips_exactly_the_requests_the_site_has_settled_a_refusal_included():
+    """A refusal is answered with a complaint, not by filing again unasked: only --force files a settled request."""
+    assert outcomes.SETTLED_IN_LEDGER == {"confirmed", "honoured", "refused", "already-objected"}
+    readme = README.read_text()
+    assert "skips accounts that are confirmed, honoured, refused" in readme
