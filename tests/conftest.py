@@ -20,8 +20,10 @@ CLI = [sys.executable, "-m", "cli"]
 
 
 def pytest_collection_modifyitems(items):
-    """The longest tests first, then the other end-to-end ones: xdist deals tests out in this order, so no worker is
-    left alone with a long test at the end. The sort is stable and the same in every worker, as xdist requires."""
+    """The longest tests first, then the other end-to-end ones: xdist deals tests out in this order, two at a time
+    (--maxschedchunk=2 in pyproject.toml; its default hands a worker a quarter of its share at once, which put every
+    long test on one worker), so no worker is left alone with a long test at the end. The sort is stable and the
+    same in every worker, as xdist requires."""
     def weight(item) -> int:
         return 0 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("e2e") else 2
 
