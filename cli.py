@@ -44,11 +44,12 @@ def reports_errors(command):
 
 def _app(config: Path, archive: Path):
     from automation.app import App
-    from flows import platforms
+    from flows import legacy_flow, platforms
     from flows.wording import languages
 
     ledger = Path(os.environ.get("SUBMIT_OBJECTIONS_LEDGER") or DEFAULT_LEDGER)
-    return App(config=config, archive=archive, ledger_path=ledger, languages=languages(), platforms=platforms())
+    return App(config=config, archive=archive, ledger_path=ledger, languages=languages(), platforms=platforms(),
+               legacy_flow=legacy_flow)
 
 
 # Libraries whose debug output carries what they send and receive: an IMAP conversation holds Meta's emails, codes
@@ -133,7 +134,8 @@ def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool
 
 
 def _plans(app, names: tuple[str, ...]):
-    """Every selected account's plan: its flow's steps and its objection text, checked before any browser starts."""
+    """Every selected account's plan (an account and a flow): the flow's steps and the objection text, checked before
+    any browser starts."""
     from automation.plan import Plan
     from automation.templates import render_objection
     from flows import flow_for
@@ -146,8 +148,9 @@ def _plans(app, names: tuple[str, ...]):
         builtin = flow.objection_text(language) if account.template is None else ""
         objection = render_objection(account, builtin, language, site=flow.site)
         routing, offered = flow.routing(account.country)
-        plans.append(Plan(account, objection, flow.steps(account, objection), flow.wording, language, flow.site,
-                          flow.domains, routing, offered, flow.mail_senders))
+        plans.append(Plan(account, objection, flow.steps(account, objection), flow.wording, flow=flow.id,
+                          language=language, site=flow.site, domains=flow.domains, routing=routing, offered=offered,
+                          mail_senders=flow.mail_senders))
     return plans
 
 
@@ -339,24 +342,27 @@ def credentials_list(app) -> None:
 @click.pass_obj
 @reports_errors
 def status(app, check_mail: bool) -> None:
-    """Where each account's objection stands, since when, and what to do next."""
+    """Where each account's objection stands, since when, and what to do next: one row per account and flow (a
+    FLOW column appears once an account has requests of more than one flow)."""
     from automation.app import status_rows
+    from automation.report import several_flows
 
     sites = None
     if check_mail:
         from automation.plan import SiteMail
-        from flows import flow_for
+        from flows import FLOWS
 
-        sites = {account.name: SiteMail(flow.site, flow.mail_senders, flow.wording)
-                 for account in app.accounts().accounts for flow in [flow_for(account.platform)]}
+        sites = {flow.id: SiteMail(flow.site, flow.mail_senders, flow.wording) for flow in FLOWS.values()}
     rows = status_rows(app, sites, tell=lambda message: click.echo(message, err=True))
     if not rows:
         click.echo("The ledger is empty: no objection has been filed from this computer yet.")
         return
-    rows = [("ACCOUNT", "PLATFORM", "STATUS", "SINCE", "NEXT"), *rows]
-    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    flows = several_flows([row[0] for row in rows])
+    rows = [("ACCOUNT", "FLOW", "PLATFORM", "STATUS", "SINCE", "NEXT"), *rows]
+    rows = [row if flows else (row[0], *row[2:]) for row in rows]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
     for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths)) + "  " + row[4])
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths)) + "  " + row[-1])
 
 
 @main.group()

@@ -30,6 +30,9 @@ class App:
     ledger_path: Path
     languages: list[str] | None = None  # the languages an account may name
     platforms: list[str] | None = None  # the platforms a flow is registered for
+    # platform -> the flow that ledger rows from before they named their flow belong to (the CLI asks its flow
+    # registry); None: an older ledger cannot be migrated
+    legacy_flow: "Callable[[str], str | None] | None" = None
     _keyring: "Keyring | None" = field(default=None, repr=False)
     _ledger: "Ledger | None" = field(default=None, repr=False)
 
@@ -49,7 +52,7 @@ class App:
         if self._ledger is None:
             from automation.ledger import Ledger
 
-            self._ledger = Ledger(self.ledger_path.expanduser())
+            self._ledger = Ledger(self.ledger_path.expanduser(), legacy_flow=self.legacy_flow)
         return self._ledger
 
 
@@ -90,7 +93,8 @@ class RunResult:
 
 
 def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal) -> RunResult:
-    """Files every plan that is not settled yet, and returns one report per plan, in the plans' order."""
+    """Files every plan that is not settled yet, and returns one report per plan (an account and a flow), in the
+    plans' order."""
     from automation.batch import Batch, BatchSettings
     from automation.browser import find_chromium
     from automation.jobs import RunOptions, missing_password
@@ -106,7 +110,7 @@ def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal) 
     reports, to_run = settled_before_running(app, plans, request, terminal)
     runnable = []
     for plan in to_run:
-        problem = missing_password(keyring, plan.account)
+        problem = missing_password(keyring, plan)
         (reports.append(problem) if problem else runnable.append(plan))
     progress = progress_for([plan.account.name for plan in runnable], quiet=request.quiet)
     options = RunOptions(
@@ -127,8 +131,8 @@ def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal) 
     if runnable:
         with progress.shown():
             reports += batch.run()
-    order = {plan.account.name: index for index, plan in enumerate(plans)}
-    reports.sort(key=lambda report: order[report.account])
+    order = {(plan.account.name, plan.flow): index for index, plan in enumerate(plans)}
+    reports.sort(key=lambda report: order[(report.account, report.flow)])
     return RunResult(reports, outcomes.exit_code([r.status for r in reports], request.rehearse), batch.abandoned)
 
 
@@ -156,27 +160,29 @@ def settled_before_running(app: App, plans: list["Plan"], request: RunRequest,
     def skip(plan: "Plan", entry: "Entry", why: str) -> "AccountReport":
         return AccountReport(plan.account.name, plan.account.platform, outcomes.state(entry.status).name,
                              f"skipped: {entry.status} since {entry.since}; {why}",
-                             Path(entry.evidence) if entry.evidence else None)
+                             Path(entry.evidence) if entry.evidence else None, flow=plan.flow)
 
     skipped, to_run = [], []
     for plan in plans:
         account = plan.account
-        entry = ledger.get(account.name)
+        entry = ledger.get(account.name, plan.flow)
         if entry and entry.sent_but_unsettled and entry.evidence and not request.rehearse:
             check_mail(app, entry, account, plan.mail, terminal.tell)
-            entry = ledger.get(account.name)
+            entry = ledger.get(account.name, plan.flow)
         if entry and entry.status in outcomes.SETTLED_IN_LEDGER and not (request.force or request.rehearse):
             skipped.append(skip(plan, entry, "--force files again"))
         else:
             to_run.append(plan)
-    again = {plan.account.name: entry for plan in to_run
-             if (entry := ledger.get(plan.account.name)) and entry.status in outcomes.SETTLED_IN_LEDGER}
+    again = {(plan.account.name, plan.flow): entry for plan in to_run
+             if (entry := ledger.get(plan.account.name, plan.flow)) and entry.status in outcomes.SETTLED_IN_LEDGER}
     if again and not request.rehearse and terminal.interactive:
-        sites = sorted({plan.site for plan in to_run if plan.account.name in again})
-        if not terminal.confirm(f"{' and '.join(sites)} already has the request for {', '.join(again)}. File again?"):
-            skipped += [skip(plan, again[plan.account.name], "not filed again, as you answered")
-                        for plan in to_run if plan.account.name in again]
-            to_run = [plan for plan in to_run if plan.account.name not in again]
+        asked = [plan for plan in to_run if (plan.account.name, plan.flow) in again]
+        sites = sorted({plan.site for plan in asked})
+        names = list(dict.fromkeys(plan.account.name for plan in asked))
+        if not terminal.confirm(f"{' and '.join(sites)} already has the request for {', '.join(names)}. File again?"):
+            skipped += [skip(plan, again[(plan.account.name, plan.flow)], "not filed again, as you answered")
+                        for plan in asked]
+            to_run = [plan for plan in to_run if (plan.account.name, plan.flow) not in again]
     return skipped, to_run
 
 
@@ -199,24 +205,24 @@ def check_mail(app: App, entry: "Entry", account: "Account", mail: "SiteMail",
         return None
     seal(folder, app.archive, note=f"{mail.site}'s email: {verdict}")
     status = verdict if verdict in ("honoured", "refused") else "confirmed"
-    app.ledger().record(account.name, account.platform, status, evidence=folder,
+    app.ledger().record(account.name, entry.flow, account.platform, status, evidence=folder,
                         note=f"{mail.site}'s email says: {verdict}")
     return status
 
 
 def status_rows(app: App, sites: dict[str, "SiteMail"] | None = None,
-                tell: Callable[[str], None] = lambda message: None) -> list[tuple[str, str, str, str, str]]:
-    """Each request's row: account, platform, status, since, what to do next. With `sites` (per account name: its
-    site's name, mail senders and wording), first look in each mailbox for the answer to requests still waiting for
-    one."""
+                tell: Callable[[str], None] = lambda message: None) -> list[tuple[str, str, str, str, str, str]]:
+    """Each request's row, one per account and flow: account, flow, platform, status, since, what to do next. With
+    `sites` (per flow id: its site's name, mail senders and wording), first look in each account's mailbox for the
+    answer to requests still waiting for one, and file it in that request's own evidence folder."""
     ledger = app.ledger()
     if sites is not None:
         accounts = {account.name: account for account in app.accounts().accounts}
         for entry in ledger.all():
-            if entry.account in accounts and entry.account in sites and entry.status in outcomes.AWAITING_ANSWER:
-                mail = sites[entry.account]
+            if entry.account in accounts and entry.flow in sites and entry.status in outcomes.AWAITING_ANSWER:
+                mail = sites[entry.flow]
                 found = check_mail(app, entry, accounts[entry.account], mail, tell)
                 if found:
                     tell(f"{entry.account}: {mail.site}'s email found, now {found}")
-    return [(e.account, e.platform, e.shown_status, e.since, outcomes.next_action(e.shown_status, e.account))
+    return [(e.account, e.flow, e.platform, e.shown_status, e.since, outcomes.next_action(e.shown_status, e.account))
             for e in ledger.all()]

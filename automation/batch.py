@@ -69,13 +69,13 @@ class Batch:
         self._ask = options.ask  # asks at the terminal; called on the main thread only
         self.options = replace(options, cancelled=self.cancel.is_set, ask=self._ask_from_worker,
                                on_step=lambda name, description: progress.step(name, description))
-        self.reports: dict[str, AccountReport] = {}
+        self.reports: dict[tuple[str, str], AccountReport] = {}  # by account and flow
         self.browser_problem: str | None = None
         self.abandoned = False  # a second Ctrl-C left workers running
         self._queue: queue.Queue[Plan] = queue.Queue()
         self._questions: queue.Queue[_Question] = queue.Queue()
         self._asking: _Question | None = None
-        self._running: set[str] = set()
+        self._running: set[tuple[str, str]] = set()  # account and flow
         self._lock = threading.Lock()
 
     def run(self) -> list[AccountReport]:
@@ -96,7 +96,7 @@ class Batch:
             except KeyboardInterrupt:
                 self.abandoned = True  # workers still run: the caller must leave with os._exit
         with self._lock:
-            return [self.reports.get(plan.account.name) or self._not_run(plan) for plan in self.plans]
+            return [self.reports.get((plan.account.name, plan.flow)) or self._not_run(plan) for plan in self.plans]
 
     def _serve(self, finished: list[threading.Event]) -> None:
         """Until every worker is done, asks their questions at the terminal; after Ctrl-C answers each with None."""
@@ -122,13 +122,13 @@ class Batch:
         return question.answer
 
     def _not_run(self, plan: Plan) -> AccountReport:
-        if plan.account.name in self._running:
+        if (plan.account.name, plan.flow) in self._running:
             status, reason = "interrupted", LEFT_AT_ONCE
         elif self.cancel.is_set():
             status, reason = "interrupted", NOT_STARTED
         else:
             status, reason = "failed", f"the browser did not start: {self.browser_problem or 'unknown reason'}"
-        return AccountReport(plan.account.name, plan.account.platform, status, reason)
+        return AccountReport(plan.account.name, plan.account.platform, status, reason, flow=plan.flow)
 
     def _work(self, finished: threading.Event) -> None:
         try:
@@ -144,12 +144,12 @@ class Batch:
                         return
                     first = False
                     with self._lock:
-                        self._running.add(plan.account.name)
+                        self._running.add((plan.account.name, plan.flow))
                     self.progress.account_started(plan.account.name)
                     report = run_account(browser, plan, self.keyring, self.options)
                     with self._lock:
-                        self.reports[plan.account.name] = report
-                        self._running.discard(plan.account.name)
+                        self.reports[(plan.account.name, plan.flow)] = report
+                        self._running.discard((plan.account.name, plan.flow))
                     self.progress.account_finished(report)
         except Exception as error:  # noqa: BLE001 - Chromium would not start or died: say so per account
             self.browser_problem = str(error).splitlines()[0]

@@ -1,4 +1,4 @@
-"""Runs one account: plan its steps, check its secrets exist, walk the flow in a fresh browser context, archive.
+"""Runs one account's flow: plan its steps, check its secrets exist, walk the flow in a fresh browser context, archive.
 
 Knows no site: the flow's steps, the site's name and the domains its emails come from arrive with the plan, as data.
 Every account ends in an `AccountReport`, whatever happens, so that a run over several accounts goes on past one
@@ -50,6 +50,7 @@ class AccountReport:
     evidence: Path | None = None
     details: dict[str, str] = field(default_factory=dict)
     screenshot: Path | None = None  # the page as it was when the account stopped short of a confirmation
+    flow: str = ""  # the id of the flow the request was filed with (with the account, what the row is about)
 
 
 @dataclass
@@ -81,12 +82,13 @@ class KeyringSecrets:
         return self._keyring.get(self._account, kind)
 
 
-def missing_password(keyring: Keyring, account: Account) -> AccountReport | None:
+def missing_password(keyring: Keyring, plan: Plan) -> AccountReport | None:
+    account = plan.account
     if keyring.exists(account.name, "password"):
         return None
     return AccountReport(
         account.name, account.platform, "failed",
-        f"no password stored; run `submit-objections credentials set {account.name}`",
+        f"no password stored; run `submit-objections credentials set {account.name}`", flow=plan.flow,
     )
 
 
@@ -139,7 +141,7 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
         log.warning("%s: %s", account.name, plan.routing)
     seal_unfinished(options.archive, account.name)
     evidence = EvidenceFolder(options.archive, account.name, started)
-    previous = options.ledger.get(account.name) if options.ledger else None
+    previous = options.ledger.get(account.name, plan.flow) if options.ledger else None
     saved = None if options.sessions is None or options.fresh_login else options.sessions.load(account.name)
     result, screenshot = _walk(browser, plan, keyring, options, evidence, started, saved)
     if saved is not None and _stale_session(result) and not options.cancelled():
@@ -185,11 +187,12 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     seal(evidence.path, options.archive, note=f"{result.status}: {result.reason}")
     if options.ledger is not None and not options.rehearse and result.status not in ("interrupted", "rehearsed"):
         status, note = _settled(result, previous, answer, plan.site)
-        options.ledger.record(account.name, account.platform, status, evidence=evidence.path, note=note)
+        options.ledger.record(account.name, plan.flow, account.platform, status, evidence=evidence.path, note=note)
     shown, reason = result.status, result.reason
     if answer == "refused":  # the answer came during the run: that is where the request stands now
         shown, reason = "refused", f"{reason}, but the site's email refuses the request (kept in the evidence folder)"
-    return AccountReport(account.name, account.platform, shown, reason, evidence.path, result.notes, screenshot)
+    return AccountReport(account.name, account.platform, shown, reason, evidence.path, result.notes, screenshot,
+                         flow=plan.flow)
 
 
 def _stale_session(result: Result) -> bool:
@@ -216,7 +219,7 @@ def _walk(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions, e
         owner_wait=options.owner_wait,
         tell_owner=options.tell_owner,
         settle=settle if options.mirror else (lambda page: None),
-        on_send=_ledger_writer(options, account, evidence),
+        on_send=_ledger_writer(options, plan, evidence),
     )
     context = new_context(browser, options.mirror, storage_state=saved, language=plan.language,
                           country=account.country, domains=plan.domains)
@@ -257,10 +260,12 @@ def _settled(result: Result, previous: Entry | None, answer: str | None, site: s
     return outcomes.ledger_name(result.status), result.reason
 
 
-def _ledger_writer(options: RunOptions, account: Account, evidence: EvidenceFolder):
+def _ledger_writer(options: RunOptions, plan: Plan, evidence: EvidenceFolder):
+    account = plan.account
+
     def write(stage: str, at: str | None) -> None:
         if options.ledger is not None and not options.rehearse:
-            options.ledger.record(account.name, account.platform, stage, evidence=evidence.path, sent_at=at)
+            options.ledger.record(account.name, plan.flow, account.platform, stage, evidence=evidence.path, sent_at=at)
 
     return write
 

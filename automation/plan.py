@@ -1,4 +1,4 @@
-"""What one account's run will do: its steps, the text it sends, the wording they are matched with."""
+"""What one account's run of one flow will do: its steps, the text it sends, the wording they are matched with."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class Plan:
     objection: str
     steps: list[Step]
     wording: Wording
+    flow: str  # the id of the flow these steps come from: with the account, the key of its ledger entry and evidence
     language: str = "en"  # the language the account's pages are expected in
     site: str = "the site"  # whose pages these are, as the user calls them
     domains: tuple[str, ...] = ()  # the site's domains: what a mirror serves

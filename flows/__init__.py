@@ -32,11 +32,18 @@ def _extra_flows() -> list[Flow]:
     return found
 
 
+# Each platform's objection flow comes first among its flows: it is the one flow_for and legacy_flow name.
 FLOWS: dict[str, Flow] = {flow.id: flow for flow in (facebook.FLOW, instagram.FLOW, *_extra_flows())}
 
 
 def platforms() -> list[str]:
     return list(dict.fromkeys(flow.platform for flow in FLOWS.values()))
+
+
+def legacy_flow(platform: str) -> str | None:
+    """The id of the flow that a platform's ledger rows and archive folders from before they named their flow were
+    filed with: the platform's objection flow, the first registered for it (today its only one). None: no flow."""
+    return next((flow.id for flow in FLOWS.values() if flow.platform == platform), None)
 
 
 def flow_for(platform: str) -> Flow:

@@ -27,6 +27,7 @@ from promises_support import as_finished, finished, once
 from e2e_support import Person, mock_accounts, receipts, store_secrets, table_row, write_tool_accounts
 
 FB = "facebook"
+FB_FLOW = "facebook-ai-objection"
 
 
 def with_mock_keys(text: str, person: Person, **keys: object) -> str:
@@ -317,7 +318,7 @@ def test_the_cli_with_a_browser_that_does_not_exist_stops_with_a_clear_error_and
 
 
 def entry(status: str, sent_at: str | None) -> Entry:
-    return Entry("anna", FB, status, "2026-01-10T09:00:00Z", None, sent_at, None)
+    return Entry("anna", FB_FLOW, FB, status, "2026-01-10T09:00:00Z", None, sent_at, None)
 
 
 UTC = dt.timezone.utc
@@ -357,7 +358,7 @@ def test_status_shows_overdue_a_month_after_send_and_not_a_day_before(cli, tmp_p
     just_late = now - dt.timedelta(days=32)  # longer ago than any month
     assert answer_due(just_in_time) - now >= dt.timedelta(days=1) and answer_due(just_late) < now
     for person, sent in zip(people, (just_in_time, just_late)):
-        ledger.record(person.name, FB, "confirmed", sent_at=sent.isoformat().replace("+00:00", "Z"))
+        ledger.record(person.name, FB_FLOW, FB, "confirmed", sent_at=sent.isoformat().replace("+00:00", "Z"))
     status = cli("--config", str(config), "status")
     assert status.returncode == 0, status.stderr
     rows = {line.split()[0]: line for line in status.stdout.splitlines()[1:]}
