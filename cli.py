@@ -371,19 +371,24 @@ def archive() -> None:
 
 
 @archive.command("list")
+@click.option("--account", "names", multiple=True, metavar="NAME", help="Only this account's; repeat for several.")
+@click.option("--flow", "flows", multiple=True, metavar="ID", help="Only this flow's (as the last column shows it, "
+              "e.g. facebook-ai-objection); repeat for several.")
 @click.pass_obj
-def archive_list(app) -> None:
-    """Every submission: its ID, outcome and whether it is sealed."""
+def archive_list(app, names: tuple[str, ...], flows: tuple[str, ...]) -> None:
+    """Every submission: its ID (ACCOUNT/FOLDER), outcome, whether it is sealed, and the flow it was filed with
+    (a folder from before IDs named the flow counts as its platform's objection flow)."""
     from automation import exporting
-    from automation.chain import submission_folders
 
-    folders = submission_folders(app.archive)
-    if not folders:
-        click.echo(f"No submissions in {app.archive}.")
-    for folder in folders:
+    entries = app.ledger().all() if app.ledger_path.expanduser().is_file() else []
+    listed = [(folder, flow) for folder, flow in exporting.submissions_with_flows(app.archive, entries, app.legacy_flow)
+              if (not names or folder.parent.name in names) and (not flows or flow in flows)]
+    if not listed:
+        click.echo(f"No submissions in {app.archive}" + (" for that account or flow." if names or flows else "."))
+    for folder, flow in listed:
         receipt = exporting.receipt_of(folder)
         sealed = "sealed" if any(folder.glob("manifest*.json")) else "UNFINISHED"
-        click.echo(f"{folder.relative_to(app.archive)}  {receipt.get('outcome', '-')}  {sealed}")
+        click.echo(f"{folder.relative_to(app.archive)}  {receipt.get('outcome', '-')}  {sealed}  {flow or '-'}")
 
 
 @archive.command("show")
@@ -391,11 +396,11 @@ def archive_list(app) -> None:
 @click.pass_obj
 @reports_errors
 def archive_show(app, submission: str) -> None:
-    """One submission: its outcome, the form, every field as sent and how it was found, the times, Meta's answer,
-    and each file with its SHA-256 as sealed."""
+    """One submission (SUBMISSION: its ID, ACCOUNT/FOLDER, as `archive list` shows it): its outcome, the form,
+    every field as sent and how it was found, the times, Meta's answer, and each file with its SHA-256 as sealed."""
     from automation import exporting
 
-    for line in exporting.show_lines(exporting.find_submission(app.archive, submission)):
+    for line in exporting.show_lines(exporting.find_submission(app.archive, submission), app.legacy_flow):
         click.echo(line)
 
 
@@ -404,8 +409,9 @@ def archive_show(app, submission: str) -> None:
 @click.pass_obj
 @reports_errors
 def archive_verify(app, submission: str | None) -> None:
-    """Re-hash every file and re-check the chain of manifests; exit 7 when a sealed file or submission was changed
-    or is missing, 6 when a submission is unsealed (a run was stopped before it sealed what it captured)."""
+    """Re-hash every file and re-check the chain of manifests (or one SUBMISSION's, ACCOUNT/FOLDER); exit 7 when a
+    sealed file or submission was changed or is missing, 6 when a submission is unsealed (a run was stopped before it
+    sealed what it captured)."""
     from automation import exporting
     from automation.chain import submission_folders, verify
 
@@ -434,10 +440,11 @@ def archive_verify(app, submission: str | None) -> None:
 @click.pass_obj
 @reports_errors
 def archive_export(app, submissions: tuple[str, ...], target: Path) -> None:
-    """Write a zip for a complaint: the files, and an index.html showing screenshots, the text sent and the timeline."""
+    """Write a zip for a complaint: the files, and an index.html showing screenshots, the text sent and the timeline
+    (SUBMISSIONS: IDs, ACCOUNT/FOLDER, as `archive list` shows them)."""
     from automation import exporting
 
-    exporting.export(app.archive, list(submissions), target)
+    exporting.export(app.archive, list(submissions), target, app.legacy_flow)
     click.echo(f"wrote {target}")
 
 
@@ -446,10 +453,10 @@ def archive_export(app, submissions: tuple[str, ...], target: Path) -> None:
 @click.pass_obj
 @reports_errors
 def archive_report(app, open_it: bool) -> None:
-    """Write an HTML page of the whole archive (status, screenshots and receipts per account)."""
+    """Write an HTML page of the whole archive (status, screenshots and receipts per account and flow)."""
     from automation import exporting
 
-    target = exporting.report(app.archive, app.ledger().all())
+    target = exporting.report(app.archive, app.ledger().all(), app.legacy_flow)
     click.echo(f"wrote {target}")
     if open_it:
         click.launch(str(target))

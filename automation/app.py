@@ -16,6 +16,7 @@ from automation import outcomes
 from automation.errors import ExitCode, ExpectedError
 
 if TYPE_CHECKING:
+    from automation.archive import LegacyFlow
     from automation.config import Account, AccountsFile
     from automation.credentials import Keyring
     from automation.jobs import AccountReport, Plan
@@ -30,9 +31,9 @@ class App:
     ledger_path: Path
     languages: list[str] | None = None  # the languages an account may name
     platforms: list[str] | None = None  # the platforms a flow is registered for
-    # platform -> the flow that ledger rows from before they named their flow belong to (the CLI asks its flow
-    # registry); None: an older ledger cannot be migrated
-    legacy_flow: "Callable[[str], str | None] | None" = None
+    # platform -> the flow that ledger rows and archive folders from before they named their flow belong to (the
+    # CLI asks its flow registry); None: an older ledger cannot be migrated, older folders belong to no flow
+    legacy_flow: "LegacyFlow | None" = None
     _keyring: "Keyring | None" = field(default=None, repr=False)
     _ledger: "Ledger | None" = field(default=None, repr=False)
 
@@ -126,6 +127,7 @@ def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal) 
         tell_owner=terminal.tell,
         trace=request.trace,
         ledger=app.ledger(),
+        legacy_flow=app.legacy_flow,
     )
     batch = Batch(runnable, keyring, options, settings, progress)
     if runnable:

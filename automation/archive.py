@@ -1,7 +1,10 @@
-"""Evidence of one account's run: screenshots and a receipt of exactly what was sent, when and where.
+"""Evidence of one account's run of one flow: screenshots and a receipt of exactly what was sent, when and where.
 
-Layout: ARCHIVE/<account>/<UTC start time>/ with NN-<name>.png screenshots and receipt.json. Folders are 0700 and
-files 0600, every file is written to a temporary name first and renamed, and no secret is ever passed in here.
+Layout: ARCHIVE/<account>/<UTC start time>-<flow id>/ with NN-<name>.png screenshots and receipt.json, so that two
+flows of one account never share a folder, and a submission's ID (ACCOUNT/FOLDER) says which request it is. Folders
+written before the name carried the flow (ARCHIVE/<account>/<UTC start time>/) belong to their platform's flow of
+that time, which only the caller knows (`legacy_flow`). Folders are 0700 and files 0600, every file is written to a
+temporary name first and renamed, and no secret is ever passed in here.
 """
 
 from __future__ import annotations
@@ -10,8 +13,15 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+STAMP = "%Y-%m-%dT%H%M%SZ"  # a submission folder's name starts with its run's start time (UTC), so names sort by it
+_FOLDER_NAME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{6}Z(?:-(?P<flow>.+))?")
+_FLOW_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+LegacyFlow = Callable[[str], "str | None"]  # platform -> the flow its records from before flows were named belong to
 
 
 def utc_now() -> dt.datetime:
@@ -39,11 +49,44 @@ def write_private(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
+def submission_name(started: dt.datetime, flow: str) -> str:
+    """The folder name of a run of `flow` started at `started`: its UTC start time, then the flow's id."""
+    if not _FLOW_ID.fullmatch(flow):
+        raise ValueError(f"a flow id must be letters, digits, '.', '_' and '-': {flow!r}")
+    return f"{started.strftime(STAMP)}-{flow}"
+
+
+def named_flow(folder: Path) -> str | None:
+    """The flow a submission folder's name carries; None for a folder named before names carried it."""
+    match = _FOLDER_NAME.fullmatch(folder.name)
+    return match["flow"] if match else None
+
+
+def flow_of(folder: Path, legacy_flow: LegacyFlow | None, platform: str | None = None) -> str | None:
+    """The flow a submission belongs to: the one its name carries, or for an older folder the one `legacy_flow`
+    names for the platform its receipt records (`platform` stands in when it has no receipt). None: not known."""
+    named = named_flow(folder)
+    if named is not None:
+        return named
+    try:
+        platform = json.loads((folder / "receipt.json").read_text(encoding="utf-8")).get("platform") or platform
+    except (OSError, ValueError, AttributeError):
+        pass
+    return legacy_flow(platform) if legacy_flow is not None and platform else None
+
+
+def belongs_to(folder: Path, flow: str, legacy: bool) -> bool:
+    """Whether a submission folder is a run of `flow`; an older folder (no flow in its name) is when `legacy`, that
+    is when `flow` is the one its account's platform filed with before names carried the flow."""
+    named = named_flow(folder)
+    return named == flow if named is not None else legacy
+
+
 class EvidenceFolder:
     """Created on first write, so a run that never reached a page leaves no empty folder behind."""
 
-    def __init__(self, archive_root: Path, account: str, started: dt.datetime):
-        self.path = archive_root / account / started.strftime("%Y-%m-%dT%H%M%SZ")
+    def __init__(self, archive_root: Path, account: str, flow: str, started: dt.datetime):
+        self.path = archive_root / account / submission_name(started, flow)
         self.screenshots: list[dict[str, str]] = []
 
     def _ensure(self) -> Path:

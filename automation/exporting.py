@@ -12,7 +12,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from automation.archive import write_private
+from automation.archive import LegacyFlow, flow_of, write_private
 from automation.chain import manifests_in, sha256_of, submission_folders
 from automation.errors import ConfigError
 from automation.ledger import Entry
@@ -48,7 +48,7 @@ def find_submission(archive: Path, submission: str) -> Path:
     if archive.resolve() not in folder.parents or not folder.is_dir() or folder.parent.parent != archive.resolve():
         known = ", ".join(str(f.relative_to(archive)) for f in submission_folders(archive)[-5:]) or "none"
         raise ConfigError(f"no submission {submission!r} in {archive}",
-                          hint=f"IDs are ACCOUNT/TIME, as `archive list` shows them (latest: {known})")
+                          hint=f"IDs are ACCOUNT/FOLDER, as `archive list` shows them (latest: {known})")
     return folder
 
 
@@ -67,9 +67,11 @@ def sealed_files(folder: Path) -> dict[str, str]:
     return sealed
 
 
-def submission_html(folder: Path, link_prefix: str, files: list[str] | None = None) -> str:
+def submission_html(folder: Path, link_prefix: str, files: list[str] | None = None,
+                    legacy_flow: LegacyFlow | None = None) -> str:
     """One submission as HTML; `files`: the names to link (default: every file in the folder)."""
     receipt = receipt_of(folder)
+    flow = receipt.get("flow") or flow_of(folder, legacy_flow)
     files = sorted(files if files is not None else (p.name for p in folder.iterdir() if p.is_file()))
     shots = [name for name in files if name.endswith(".png")]
     others = [name for name in files if not name.endswith(".png")]
@@ -90,7 +92,7 @@ def submission_html(folder: Path, link_prefix: str, files: list[str] | None = No
             manifests.append(f"<tr><td>{_e(entry['name'])}</td><td><code>{_e(entry['sha256'])}</code></td></tr>")
     return f"""<section>
 <h2>{_e(receipt.get('account', folder.parent.name))}: {_e(str(receipt.get('outcome', 'unfinished')).replace('_', ' '))}</h2>
-<p>{_e(receipt.get('platform'))}, form {_e((receipt.get('form') or {}).get('address'))}
+<p>{_e(receipt.get('platform'))}{', ' + _e(flow) if flow else ''}, form {_e((receipt.get('form') or {}).get('address'))}
 (variant {_e((receipt.get('form') or {}).get('variant'))}){' — sent' if receipt.get('sent') else ' — not sent'}.</p>
 <table>{rows}</table>
 <h3>The text sent</h3><pre>{_e(sent_text)}</pre>
@@ -105,7 +107,7 @@ def submission_html(folder: Path, link_prefix: str, files: list[str] | None = No
 </section>"""
 
 
-def show_lines(folder: Path) -> list[str]:
+def show_lines(folder: Path, legacy_flow: LegacyFlow | None = None) -> list[str]:
     """One submission in words: what README says a receipt holds, the site's answer, and each file with its seal."""
     receipt = receipt_of(folder)
     form = receipt.get("form") or {}
@@ -117,6 +119,7 @@ def show_lines(folder: Path) -> list[str]:
         f"submission: {folder.parent.name}/{folder.name}",
         f"account: {receipt.get('account', folder.parent.name)} ({receipt.get('platform', '-')}, "
         f"login {receipt.get('login', '-')})",
+        f"flow: {receipt.get('flow') or flow_of(folder, legacy_flow) or '-'}",
         f"outcome: {receipt.get('outcome', 'unfinished')}: {receipt.get('reason') or '-'}",
         f"sent: {'yes, Send was clicked' if receipt.get('sent') else 'no'}",
         f"form: {form.get('address') or '-'} (variant {form.get('variant') or '-'})",
@@ -152,7 +155,7 @@ def page(title: str, body: str) -> str:
     return document.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
-def export(archive: Path, submissions: list[str], target: Path) -> Path:
+def export(archive: Path, submissions: list[str], target: Path, legacy_flow: LegacyFlow | None = None) -> Path:
     """A zip of sealed evidence: index.html, and of each submission its manifests and exactly the files they seal,
     each checked against its SHA-256 first. Anything else in a folder (added after sealing) stays out; a submission
     that is unsealed, or whose sealed files changed, is refused."""
@@ -177,7 +180,7 @@ def export(archive: Path, submissions: list[str], target: Path) -> Path:
                                   "sealed: the zip would not match its manifest",
                                   hint="`archive verify` names every problem; export submissions that verify")
             members.append((f"{where}/{name}", data))
-        sections.append(submission_html(folder, f"{where}/", names))
+        sections.append(submission_html(folder, f"{where}/", names, legacy_flow=legacy_flow))
     sites = sites_of([receipt_of(folder) for folder in folders])
     intro = (f"<p>Evidence of objections under GDPR Art. 21{' to ' + _e(sites) if sites else ''}, recorded by "
              "submit-objections; each submission shows the text sent. Each file's SHA-256 is listed under its "
@@ -190,16 +193,33 @@ def export(archive: Path, submissions: list[str], target: Path) -> Path:
     return target
 
 
-def report(archive: Path, entries: list[Entry]) -> Path:
-    status = {entry.account: entry for entry in entries}
+def submissions_with_flows(archive: Path, entries: list[Entry],
+                           legacy_flow: LegacyFlow | None) -> list[tuple[Path, str | None]]:
+    """Every submission folder with the flow it was filed with (None: not known). An older folder (no flow in its
+    name) is its platform's flow of that time: the platform its receipt names, or the ledger's for its account when
+    the run stopped before it wrote a receipt."""
+    platforms = {entry.account: entry.platform for entry in entries}
+    return [(folder, flow_of(folder, legacy_flow, platforms.get(folder.parent.name)))
+            for folder in submission_folders(archive)]
+
+
+def report(archive: Path, entries: list[Entry], legacy_flow: LegacyFlow | None = None) -> Path:
+    """Every account, and under it each of its requests (one per flow): where the ledger has it, and its
+    submissions, newest first."""
+    status = {(entry.account, entry.flow): entry for entry in entries}
+    runs: dict[tuple[str, str], list[Path]] = {}
+    for folder, flow in submissions_with_flows(archive, entries, legacy_flow):
+        runs.setdefault((folder.parent.name, flow or ""), []).append(folder)
     parts = []
-    accounts = sorted({folder.parent.name for folder in submission_folders(archive)} | set(status))
-    for account in accounts:
-        entry = status.get(account)
-        state = f"{entry.shown_status} since {entry.since}" if entry else "not in the ledger"
-        parts.append(f"<h2 id=\"{_e(account)}\">{_e(account)}</h2><p>Status: {_e(state)}</p>")
-        for folder in reversed([f for f in submission_folders(archive) if f.parent.name == account]):
-            parts.append(submission_html(folder, f"{account}/{folder.name}/"))
+    requests = sorted(set(runs) | set(status))
+    for account in dict.fromkeys(account for account, _ in requests):
+        parts.append(f"<h2 id=\"{_e(account)}\">{_e(account)}</h2>")
+        for flow in [flow for name, flow in requests if name == account]:
+            entry = status.get((account, flow))
+            state = f"{entry.shown_status} since {entry.since}" if entry else "not in the ledger"
+            parts.append(f"<p>Status{' of ' + _e(flow) if flow else ''}: {_e(state)}</p>")
+            for folder in reversed(runs.get((account, flow), [])):
+                parts.append(submission_html(folder, f"{account}/{folder.name}/", legacy_flow=legacy_flow))
     target = archive / "report.html"
     sites = sites_of([receipt_of(folder) for folder in submission_folders(archive)])
     title = f"Objections to {sites}: the archive" if sites else "Objections: the archive"

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Error as PlaywrightError
 
 from automation import __version__, mailcodes, outcomes
 from automation.mailsource import mail_source, mail_source_name
-from automation.archive import EvidenceFolder, iso, utc_now, write_private
+from automation.archive import EvidenceFolder, LegacyFlow, belongs_to, iso, submission_name, utc_now, write_private
 from automation.chain import manifests_in, seal
 from automation.browser import new_context, settle
 from automation.config import Account
@@ -69,6 +69,8 @@ class RunOptions:
     tell_owner: Callable[[str], None] = lambda message: None
     trace: Path | None = None  # record a scrubbed Playwright trace per account in this folder
     ledger: Ledger | None = None  # None: no ledger (tests of parts); the CLI always keeps one
+    # platform -> the flow whose runs the archive's older folders (no flow in their name) were; None: no such flow
+    legacy_flow: LegacyFlow | None = None
 
 
 class KeyringSecrets:
@@ -139,8 +141,9 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     started = utc_now()
     if not plan.offered:
         log.warning("%s: %s", account.name, plan.routing)
-    seal_unfinished(options.archive, account.name)
-    evidence = EvidenceFolder(options.archive, account.name, started)
+    legacy = options.legacy_flow is not None and options.legacy_flow(account.platform) == plan.flow
+    seal_unfinished(options.archive, account.name, plan.flow, legacy)
+    evidence = EvidenceFolder(options.archive, account.name, plan.flow, started)
     previous = options.ledger.get(account.name, plan.flow) if options.ledger else None
     saved = None if options.sessions is None or options.fresh_login else options.sessions.load(account.name)
     result, screenshot = _walk(browser, plan, keyring, options, evidence, started, saved)
@@ -158,6 +161,7 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
         "tool_version": __version__,
         "account": account.name,
         "platform": account.platform,
+        "flow": plan.flow,
         "site": plan.site,
         "login": account.login,
         "mode": "rehearsal" if options.rehearse else "run",
@@ -224,7 +228,7 @@ def _walk(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions, e
     context = new_context(browser, options.mirror, storage_state=saved, language=plan.language,
                           country=account.country, domains=plan.domains)
     if options.trace is not None:
-        job.tracer = Tracer(context, options.trace / account.name / started.strftime("%Y-%m-%dT%H%M%SZ"))
+        job.tracer = Tracer(context, options.trace / account.name / submission_name(started, plan.flow))
     runner = Runner(context.new_page(), job)
     screenshot = None
     result: Result | None = None
@@ -270,12 +274,15 @@ def _ledger_writer(options: RunOptions, plan: Plan, evidence: EvidenceFolder):
     return write
 
 
-def seal_unfinished(archive: Path, account: str) -> None:
-    """Folders an earlier run left without a manifest (it was killed): seal what they captured, as it is."""
+def seal_unfinished(archive: Path, account: str, flow: str, legacy: bool) -> None:
+    """Folders an earlier run of this account's `flow` left without a manifest (it was killed): seal what they
+    captured, as it is. Another flow's folders are left alone: that flow may be running right now. Older folders,
+    named without a flow, are this flow's when `legacy`."""
     folder = archive / account
     if not folder.is_dir():
         return
-    for run in sorted(path for path in folder.iterdir() if path.is_dir() and not manifests_in(path)):
+    for run in sorted(path for path in folder.iterdir()
+                      if path.is_dir() and belongs_to(path, flow, legacy) and not manifests_in(path)):
         seal(run, archive, note="unfinished: the run stopped before it finished; files kept as captured")
 
 

@@ -20,9 +20,9 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
-from automation.archive import iso, make_private_dir, utc_now
+from automation.archive import LegacyFlow, iso, make_private_dir, utc_now
 from automation.errors import ConfigError
 from automation.outcomes import AWAITING_ANSWER, LEDGER_STATES, SETTLED_IN_LEDGER
 
@@ -51,8 +51,6 @@ SCHEMA = (
     "CREATE INDEX history_by_request ON history (account, flow, id)",
 )
 COLUMNS = "account, flow, platform, status, since, evidence, sent_at, note"
-
-LegacyFlow = Callable[[str], "str | None"]  # platform -> the flow its records from before flows were named belong to
 
 
 @dataclass
