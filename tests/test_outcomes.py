@@ -64,4 +64,4 @@ def test_a_new_run_skips_exactly_the_requests_the_site_has_settled_a_refusal_inc
     """A refusal is answered with a complaint, not by filing again unasked: only --force files a settled request."""
     assert outcomes.SETTLED_IN_LEDGER == {"confirmed", "honoured", "refused", "already-objected"}
     readme = README.read_text()
-    assert "skips accounts that are confirmed, honoured, refused" in readme
+    assert "skips requests that are confirmed, honoured, refused" in readme
