@@ -287,35 +287,26 @@ def credentials_delete(app, name: str) -> None:
 
 @credentials.command("check")
 @click.argument("names", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON (keys in the README).")
 @click.pass_obj
 @reports_errors
-def credentials_check(app, names: tuple[str, ...]) -> None:
+def credentials_check(app, names: tuple[str, ...], as_json: bool) -> None:
     """Say what is stored for each account (all in the accounts file if none is named); never prints a secret."""
-    from automation.credentials import normalise_totp_secret
+    from automation.listings import credential_states
 
-    keyring = app.keyring()
     known = {account.name: account for account in app.accounts().accounts} if app.config.is_file() else {}
-    names = names or tuple(known)
-    complete = True
-    for name in names:
-        has_password = keyring.exists(name, "password")
-        totp = keyring.get(name, "totp")
-        if totp is None:
-            totp_state = "none"
-        else:
-            try:
-                normalise_totp_secret(totp)
-                totp_state = "stored, valid base32"
-            except ExpectedError:
-                totp_state, complete = "stored, NOT valid base32", False
-        complete = complete and has_password
-        line = f"{name}: password {'stored' if has_password else 'MISSING'}; 2FA secret {totp_state}"
-        if name in known and known[name].mailbox is not None:
-            has_mailbox = keyring.exists(name, "mailbox")
-            complete = complete and has_mailbox
-            line += f"; mailbox password {'stored' if has_mailbox else 'MISSING'}"
+    records = credential_states(app.keyring(), list(names or known),
+                                {name: account.mailbox is not None for name, account in known.items()})
+    totp_words = {"none": "none", "valid": "stored, valid base32", "invalid": "stored, NOT valid base32"}
+    if as_json:
+        click.echo(json.dumps(records, indent=2))
+    for record in [] if as_json else records:
+        line = (f"{record['account']}: password {'stored' if record['password'] else 'MISSING'}; "
+                f"2FA secret {totp_words[record['totp']]}")
+        if record["mailbox"] is not None:
+            line += f"; mailbox password {'stored' if record['mailbox'] else 'MISSING'}"
         click.echo(line)
-    if not complete:
+    if not all(record["complete"] for record in records):
         raise Failure(ExpectedError("some credentials are missing or invalid", hint="submit-objections credentials set NAME"))
 
 
@@ -336,9 +327,10 @@ def credentials_list(app) -> None:
 
 @main.command()
 @click.option("--check-mail", is_flag=True, help="Look in each account's mailbox for Meta's answer first.")
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON (keys in the README).")
 @click.pass_obj
 @reports_errors
-def status(app, check_mail: bool) -> None:
+def status(app, check_mail: bool, as_json: bool) -> None:
     """Where each account's objection stands, since when, and what to do next."""
     from automation.app import status_rows
 
@@ -350,6 +342,15 @@ def status(app, check_mail: bool) -> None:
         sites = {account.name: SiteMail(flow.site, flow.mail_senders, flow.wording)
                  for account in app.accounts().accounts for flow in [flow_for(account.platform)]}
     rows = status_rows(app, sites, tell=lambda message: click.echo(message, err=True))
+    _print_status(rows, as_json)
+
+
+def _print_status(rows, as_json: bool) -> None:
+    if as_json:
+        from automation.listings import status_records
+
+        click.echo(json.dumps(status_records(rows), indent=2))
+        return
     if not rows:
         click.echo("The ledger is empty: no objection has been filed from this computer yet.")
         return
@@ -365,10 +366,16 @@ def archive() -> None:
 
 
 @archive.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON (keys in the README).")
 @click.pass_obj
-def archive_list(app) -> None:
+def archive_list(app, as_json: bool) -> None:
     """Every submission: its ID, outcome and whether it is sealed."""
     from automation import exporting
+    from automation.listings import submissions
+
+    if as_json:
+        click.echo(json.dumps(submissions(app.archive), indent=2))
+        return
     from automation.chain import submission_folders
 
     folders = submission_folders(app.archive)
@@ -382,22 +389,30 @@ def archive_list(app) -> None:
 
 @archive.command("show")
 @click.argument("submission")
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON (keys in the README).")
 @click.pass_obj
 @reports_errors
-def archive_show(app, submission: str) -> None:
+def archive_show(app, submission: str, as_json: bool) -> None:
     """One submission: its outcome, the form, every field as sent and how it was found, the times, Meta's answer,
     and each file with its SHA-256 as sealed."""
     from automation import exporting
 
+    if as_json:
+        from automation.listings import submission as submission_record
+
+        click.echo(json.dumps(submission_record(exporting.find_submission(app.archive, submission)), indent=2,
+                              ensure_ascii=False))
+        return
     for line in exporting.show_lines(exporting.find_submission(app.archive, submission)):
         click.echo(line)
 
 
 @archive.command("verify")
 @click.argument("submission", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON (keys in the README); same exit codes.")
 @click.pass_obj
 @reports_errors
-def archive_verify(app, submission: str | None) -> None:
+def archive_verify(app, submission: str | None, as_json: bool) -> None:
     """Re-hash every file and re-check the chain of manifests; exit 7 when a sealed file or submission was changed
     or is missing, 6 when a submission is unsealed (a run was stopped before it sealed what it captured)."""
     from automation import exporting
@@ -405,6 +420,13 @@ def archive_verify(app, submission: str | None) -> None:
 
     if submission:
         exporting.find_submission(app.archive, submission)
+    if as_json:
+        from automation.listings import verification
+
+        result = verification(app.archive, submission)
+        click.echo(json.dumps(result, indent=2))
+        code = ExitCode.EVIDENCE_CHANGED if result["problems"] else ExitCode.UNSEALED if result["unsealed"] else 0
+        raise click.exceptions.Exit(int(code))
     problems, unsealed = verify(app.archive, submission)
     for name in unsealed:
         account = name.split("/", 1)[0]
