@@ -471,5 +471,33 @@ def archive_report(app, open_it: bool) -> None:
         click.launch(str(target))
 
 
+# -- doctor ----------------------------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON (keys in the README).")
+@click.option("--no-launch", is_flag=True, help="Do not start the browser (only find it and ask its version).")
+@click.pass_context
+@reports_errors
+def doctor(ctx: click.Context, as_json: bool, no_launch: bool) -> None:
+    """Check everything a run needs, one line per check with how to fix it: the browser and whether it starts, the
+    keyring, the accounts file, each account's secrets (whether they exist) and mailbox (a login, no message read),
+    the state and archive folders' permissions, and the archive's chain. Exit 8 when a check fails."""
+    from automation import doctor as checkup
+    from automation.sessions import default_state_dir
+
+    found = []
+    for check in checkup.checks(ctx.obj, chromium=ctx.parent.params.get("chromium"), state_dir=default_state_dir(),
+                                launch=not no_launch):
+        found.append(check)
+        if not as_json:
+            click.echo(check.line())
+    if as_json:
+        click.echo(json.dumps([check.record() for check in found], indent=2))
+    if checkup.failed(found):
+        if not as_json:
+            click.echo(f"{sum(check.status == 'fail' for check in found)} check(s) failed", err=True)
+        ctx.exit(int(ExitCode.CHECK_FAILED))
+
+
 if __name__ == "__main__":
     main()
