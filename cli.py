@@ -343,6 +343,11 @@ def status(app, check_mail: bool, as_json: bool) -> None:
                  for account in app.accounts().accounts for flow in [flow_for(account.platform)]}
     rows = status_rows(app, sites, tell=lambda message: click.echo(message, err=True))
     _print_status(rows, as_json)
+    overdue = [row[0] for row in rows if row[2] == "overdue"]
+    if check_mail and overdue:  # a scheduled re-check tells its owner by its exit code
+        click.echo(f"overdue: {', '.join(overdue)}: a month without an answer; `archive export` the evidence and "
+                   "complain to your data protection authority", err=True)
+        raise click.exceptions.Exit(int(ExitCode.OVERDUE))
 
 
 def _print_status(rows, as_json: bool) -> None:
@@ -469,6 +474,33 @@ def archive_report(app, open_it: bool) -> None:
     click.echo(f"wrote {target}")
     if open_it:
         click.launch(str(target))
+
+
+# -- schedule ----------------------------------------------------------------------------------------------------------
+
+def _own_command() -> list[str]:
+    """How this tool was started, to start it again from cron or systemd: its installed executable, else the
+    interpreter and this script."""
+    import shutil
+
+    started = Path(sys.argv[0])
+    if started.name == APP and started.is_file():
+        return [str(started.resolve())]
+    found = shutil.which(APP)
+    return [str(Path(found).resolve())] if found else [sys.executable, str(Path(__file__).resolve())]
+
+
+@main.command()
+@click.option("--print", "print_them", is_flag=True, help="Print a cron line and a systemd user timer and service.")
+@click.pass_obj
+def schedule(app, print_them: bool) -> None:
+    """A weekly `status --check-mail` for your paths: as a cron line, or a systemd user timer and its service. It
+    exits 9 when an objection is overdue (a month without an answer)."""
+    from automation.schedule import schedule as make_schedule, text
+
+    if not print_them:
+        raise click.UsageError("schedule only prints them, for you to install: run `submit-objections schedule --print`")
+    click.echo(text(make_schedule(_own_command(), app.config, app.archive)), nl=False)
 
 
 # -- doctor ----------------------------------------------------------------------------------------------------------
