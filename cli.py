@@ -476,6 +476,136 @@ def archive_report(app, open_it: bool) -> None:
         click.launch(str(target))
 
 
+# -- the accounts file: init, accounts add|list|remove -----------------------------------------------------------------
+
+def _known_lists():
+    from flows import platforms
+    from flows.wording import languages
+
+    return platforms(), languages()
+
+
+def _ask_account(platforms: list[str], languages: list[str], taken: list[str]) -> dict:
+    """One account's fields, asked at the terminal (or read line by line from standard input with --ask)."""
+    from automation.config import NAME_PATTERN
+    import re
+
+    def name_ok(value: str) -> str:
+        if not re.fullmatch(NAME_PATTERN, value):
+            raise click.BadParameter("1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        if value in taken:
+            raise click.BadParameter(f"{value!r} is taken already")
+        return value
+
+    name = click.prompt("Account name (your label, e.g. anna-facebook)", value_proc=name_ok)
+    platform = click.prompt("Platform", type=click.Choice(platforms), default=platforms[0])
+    login = click.prompt("Login (what you type into the site's login field)")
+    email = click.prompt("The account's email address", default=login if "@" in login else None)
+    country = click.prompt("Country of residence (ISO 3166 code, e.g. DE, FR, IE)").strip().upper()
+    language = click.prompt("Language the site shows it in (Enter: the country's)",
+                            type=click.Choice(["", *languages]), default="", show_choices=True, show_default=False)
+    maildir = click.prompt("Maildir where its emails arrive (Enter: none, codes are asked at the terminal)",
+                           default="", show_default=False)
+    return {"name": name, "platform": platform, "login": login, "email": email, "country": country,
+            "language": language or None, "maildir": maildir or None}
+
+
+@main.command()
+@click.option("--ask/--example", "ask", default=None,
+              help="Ask for each account (the default at a terminal), or write a commented example to edit "
+              "(the default elsewhere).")
+@click.pass_context
+@reports_errors
+def init(ctx: click.Context, ask: bool | None) -> None:
+    """Write the accounts file where the tool looks for it (--config): at a terminal it asks for each account, checks
+    the file as a run would and offers to store each account's password; otherwise it writes a commented example.
+    An existing file is replaced only when you say so."""
+    from automation import accounts_file
+
+    app = ctx.obj
+    path = Path(app.config).expanduser()
+    platforms, languages = _known_lists()
+    ask = sys.stdin.isatty() if ask is None else ask
+    overwrite = False
+    if path.exists():
+        if not ask or not click.confirm(f"{path} exists. Replace it?", default=False):
+            raise Failure(ExpectedError(
+                f"{path} exists already; init leaves it as it is",
+                hint="`submit-objections accounts add NAME` adds an account; `submit-objections doctor` checks it"))
+        overwrite = True
+    if not ask:
+        accounts_file.write_new(path, [accounts_file.example_entry(platforms)], platforms, languages, example=True,
+                                overwrite=overwrite)
+        click.echo(f"wrote an example accounts file {path}: change its values to your account's, then run "
+                   "`submit-objections doctor`")
+        return
+    entries: list[dict] = []
+    while True:
+        entries.append(_ask_account(platforms, languages, [entry["name"] for entry in entries]))
+        if not click.confirm("Add another account?", default=False):
+            break
+    accounts_file.write_new(path, entries, platforms, languages, overwrite=overwrite)
+    click.echo(f"wrote {path} with {len(entries)} account(s); it loads as a run reads it")
+    for entry in entries:
+        if click.confirm(f"Store {entry['name']}'s password in the keyring now?", default=sys.stdin.isatty()):
+            ctx.invoke(credentials_set, name=entry["name"], no_totp=False)
+        else:
+            click.echo(f"later: {accounts_file.next_step(entry['name'])}")
+
+
+@main.group()
+def accounts() -> None:
+    """Add, list and remove accounts in the accounts file, keeping its comments."""
+
+
+@accounts.command("add")
+@click.argument("name")
+@click.option("--platform", required=True, help="The platform (one a flow is registered for).")
+@click.option("--login", required=True, help="What you type into the site's login field.")
+@click.option("--email", required=True, help="The account's email address.")
+@click.option("--country", default=None, help="Country of residence, ISO 3166 (else the file's [defaults]).")
+@click.option("--language", default=None, help="The language the site shows it in (default: the country's).")
+@click.option("--maildir", default=None, help="A local Maildir where its emails arrive.")
+@click.pass_obj
+@reports_errors
+def accounts_add(app, name: str, **fields) -> None:
+    """Add the account NAME to the accounts file (checked as a run reads it; comments kept)."""
+    from automation import accounts_file
+
+    platforms, languages = _known_lists()
+    accounts_file.add(app.config, {"name": name, **fields}, platforms, languages)
+    click.echo(f"added {name} to {Path(app.config).expanduser()}; next: {accounts_file.next_step(name)}")
+
+
+@accounts.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON: name, platform, login, email, country.")
+@click.pass_obj
+@reports_errors
+def accounts_list(app, as_json: bool) -> None:
+    """The accounts in the accounts file."""
+    found = app.accounts().accounts
+    if as_json:
+        click.echo(json.dumps([{"name": a.name, "platform": a.platform, "login": a.login, "email": a.email,
+                                "country": a.country} for a in found], indent=2))
+        return
+    for account in found:
+        click.echo(f"{account.name} ({account.platform}): login {account.login}, {account.country}")
+
+
+@accounts.command("remove")
+@click.argument("name")
+@click.pass_obj
+@reports_errors
+def accounts_remove(app, name: str) -> None:
+    """Remove the account NAME from the accounts file (its secrets stay until `credentials delete NAME`)."""
+    from automation import accounts_file
+
+    platforms, languages = _known_lists()
+    accounts_file.remove(app.config, name, platforms, languages)
+    click.echo(f"removed {name} from {Path(app.config).expanduser()}; its secrets stay in the keyring until "
+               f"`submit-objections credentials delete {name}`")
+
+
 # -- schedule ----------------------------------------------------------------------------------------------------------
 
 def _own_command() -> list[str]:
