@@ -51,6 +51,27 @@ def _app(config: Path, archive: Path):
     return App(config=config, archive=archive, ledger_path=ledger, languages=languages(), platforms=platforms())
 
 
+def _complete_accounts(ctx: click.Context, param, incomplete: str):
+    """Shell completion: the account names in the accounts file (--config, its variable, or the default)."""
+    from automation.accounts_file import names
+
+    config = ctx.find_root().params.get("config") or os.environ.get("SUBMIT_OBJECTIONS_CONFIG") or DEFAULT_CONFIG
+    return [name for name in names(Path(config)) if name.startswith(incomplete)]
+
+
+def _complete_submissions(ctx: click.Context, param, incomplete: str):
+    """Shell completion: the submission IDs (ACCOUNT/TIME) in the archive."""
+    from automation.chain import submission_folders
+
+    archive = Path(ctx.find_root().params.get("archive") or os.environ.get("SUBMIT_OBJECTIONS_ARCHIVE")
+                   or DEFAULT_ARCHIVE).expanduser()
+    try:
+        found = [str(folder.relative_to(archive)) for folder in submission_folders(archive)]
+    except OSError:
+        return []
+    return [name for name in found if name.startswith(incomplete)]
+
+
 # Libraries whose debug output carries what they send and receive: an IMAP conversation holds Meta's emails, codes
 # included. They stay at warnings whatever -v asks for.
 CHATTY_LIBRARIES = ("imapclient", "imaplib")
@@ -70,7 +91,8 @@ def _setup_logging(verbosity: int) -> None:
 )
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), envvar="SUBMIT_OBJECTIONS_CONFIG",
               default=DEFAULT_CONFIG, show_default=True, help="The accounts file (TOML). Env: SUBMIT_OBJECTIONS_CONFIG.")
-@click.option("--account", "names", multiple=True, metavar="NAME", help="Only this account; repeat for several.")
+@click.option("--account", "names", multiple=True, metavar="NAME", shell_complete=_complete_accounts,
+              help="Only this account; repeat for several.")
 @click.option("--dry-run", is_flag=True, help="Print each account's plan in words (with -v every step and branch) and "
               "objection text; no browser, no network, no secret read.")
 @click.option("--rehearse", is_flag=True, help="Walk the real pages and fill the form, screenshot it, stop before Send.")
@@ -220,7 +242,7 @@ def _known_account(app, name: str):
 
 
 @credentials.command("set")
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_accounts)
 @click.option("--no-totp", is_flag=True, help="Remove a stored 2FA secret (for an account without 2FA).")
 @click.pass_obj
 @reports_errors
@@ -270,7 +292,7 @@ def credentials_set(app, name: str, no_totp: bool) -> None:
 
 
 @credentials.command("delete")
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_accounts)
 @click.pass_obj
 @reports_errors
 def credentials_delete(app, name: str) -> None:
@@ -286,7 +308,7 @@ def credentials_delete(app, name: str) -> None:
 
 
 @credentials.command("check")
-@click.argument("names", nargs=-1)
+@click.argument("names", nargs=-1, shell_complete=_complete_accounts)
 @click.option("--json", "as_json", is_flag=True, help="Print it as JSON (keys in the README).")
 @click.pass_obj
 @reports_errors
@@ -393,7 +415,7 @@ def archive_list(app, as_json: bool) -> None:
 
 
 @archive.command("show")
-@click.argument("submission")
+@click.argument("submission", shell_complete=_complete_submissions)
 @click.option("--json", "as_json", is_flag=True, help="Print it as JSON (keys in the README).")
 @click.pass_obj
 @reports_errors
@@ -413,7 +435,7 @@ def archive_show(app, submission: str, as_json: bool) -> None:
 
 
 @archive.command("verify")
-@click.argument("submission", required=False)
+@click.argument("submission", required=False, shell_complete=_complete_submissions)
 @click.option("--json", "as_json", is_flag=True, help="Print it as JSON (keys in the README); same exit codes.")
 @click.pass_obj
 @reports_errors
@@ -449,7 +471,7 @@ def archive_verify(app, submission: str | None, as_json: bool) -> None:
 
 
 @archive.command("export")
-@click.argument("submissions", nargs=-1, required=True)
+@click.argument("submissions", nargs=-1, required=True, shell_complete=_complete_submissions)
 @click.option("--to", "target", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="The zip file to write.")
 @click.pass_obj
@@ -593,7 +615,7 @@ def accounts_list(app, as_json: bool) -> None:
 
 
 @accounts.command("remove")
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_accounts)
 @click.pass_obj
 @reports_errors
 def accounts_remove(app, name: str) -> None:
