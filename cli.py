@@ -508,28 +508,33 @@ def _known_lists():
 
 
 def _ask_account(platforms: list[str], languages: list[str], taken: list[str]) -> dict:
-    """One account's fields, asked at the terminal (or read line by line from standard input with --ask)."""
-    from automation.config import NAME_PATTERN
-    import re
+    """One account's fields, asked at the terminal (or read line by line from standard input with --ask); a value
+    the loader would refuse is asked again at once."""
+    from automation.accounts_file import field_problem
 
-    def name_ok(value: str) -> str:
-        if not re.fullmatch(NAME_PATTERN, value):
-            raise click.BadParameter("1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
-        if value in taken:
-            raise click.BadParameter(f"{value!r} is taken already")
-        return value
+    def checked(key: str):
+        def check(value: str) -> str:
+            value = value.strip()
+            problem = field_problem(key, value, platforms, languages) if value or key != "language" else None
+            if problem is None and key == "name" and value in taken:
+                problem = f"{value!r} is taken already"
+            if problem:
+                raise click.BadParameter(problem)
+            return value
+        return check
 
-    name = click.prompt("Account name (your label, e.g. anna-facebook)", value_proc=name_ok)
+    name = click.prompt("Account name (your label, e.g. anna-facebook)", value_proc=checked("name"))
     platform = click.prompt("Platform", type=click.Choice(platforms), default=platforms[0])
-    login = click.prompt("Login (what you type into the site's login field)")
-    email = click.prompt("The account's email address", default=login if "@" in login else None)
-    country = click.prompt("Country of residence (ISO 3166 code, e.g. DE, FR, IE)").strip().upper()
-    language = click.prompt("Language the site shows it in (Enter: the country's)",
-                            type=click.Choice(["", *languages]), default="", show_choices=True, show_default=False)
+    login = click.prompt("Login (what you type into the site's login field)", value_proc=checked("login"))
+    email = click.prompt("The account's email address", default=login if "@" in login else None,
+                         value_proc=checked("email"))
+    country = click.prompt("Country of residence (ISO 3166 code, e.g. DE, FR, IE)", value_proc=checked("country"))
+    language = click.prompt(f"Language the site shows it in ({', '.join(languages)}; Enter: the country's)",
+                            default="", show_default=False, value_proc=checked("language"))
     maildir = click.prompt("Maildir where its emails arrive (Enter: none, codes are asked at the terminal)",
                            default="", show_default=False)
-    return {"name": name, "platform": platform, "login": login, "email": email, "country": country,
-            "language": language or None, "maildir": maildir or None}
+    return {"name": name, "platform": platform, "login": login, "email": email, "country": country.upper(),
+            "language": language.lower() or None, "maildir": maildir or None}
 
 
 @main.command()

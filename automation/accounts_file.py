@@ -156,3 +156,21 @@ def names(path: Path) -> list[str]:
 
 def next_step(name: str) -> str:
     return command("credentials", name)
+
+
+def field_problem(key: str, value: str, platforms: list[str], languages: list[str]) -> str | None:
+    """What is wrong with one field's value, as the loader would say it; None when it is fine. So a question asked
+    at the terminal is asked again at once, not after every answer was given."""
+    from pydantic import ValidationError
+
+    from automation.config import Account
+
+    if key == "language" and value and value not in languages:
+        return f"{value!r}: the languages the tool knows are {', '.join(languages)}"
+    sample = {"name": "x", "platform": platforms[0], "login": "x", "email": "x@example.org", "country": "DE",
+              key: value}
+    try:
+        Account.model_validate(sample)
+    except ValidationError as error:
+        return str(error.errors()[0]["msg"]).removeprefix("Value error, ")
+    return None

@@ -49,7 +49,7 @@ def test_init_without_a_terminal_writes_a_commented_example_where_the_tool_looks
 def test_init_asks_for_each_account_and_writes_a_file_that_loads(tmp_path):
     path = tmp_path / "conf" / "accounts.toml"
     answers = "\n".join([
-        "anna-fb", "facebook", "anna@example.org", "", "de", "", str(tmp_path / "Mail"),  # email: the login, default
+        "anna-fb", "facebook", "anna@example.org", "", "zz", "de", "", str(tmp_path / "Mail"),  # email: the login
         "y",
         "ben-ig", "instagram", "ben_example", "ben@example.org", "fr", "fr", "",
         "n",
@@ -58,6 +58,7 @@ def test_init_asks_for_each_account_and_writes_a_file_that_loads(tmp_path):
     result = CliRunner().invoke(main, ["--config", str(path), "init", "--ask"], input=answers)
     assert result.exit_code == 0, result.output
     assert f"wrote {path} with 2 account(s)" in result.output
+    assert "Error: 'zz' is not an ISO 3166 country code" in result.output  # asked again at once, nothing lost
     assert "later: submit-objections credentials set ben-ig" in result.output
     loaded = load_accounts(path).accounts
     assert [(a.name, a.platform, a.email, a.country, a.language) for a in loaded] == [
@@ -121,3 +122,34 @@ def test_accounts_add_refuses_what_would_not_load_and_leaves_the_file_alone(cli,
     assert unknown.returncode == 2 and "no account named 'zed'" in unknown.stderr
     assert path.read_text() == HAND_WRITTEN
     assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.toml", "home"]  # no trial file left behind
+
+
+def test_init_at_a_real_terminal_asks_replaces_only_on_yes_and_asks_the_password_without_echo(cli, tmp_path):
+    from terminal_support import Terminal
+
+    path = tmp_path / "accounts.toml"
+    path.write_text(HAND_WRITTEN)
+    terminal = Terminal(cli, ["--config", str(path), "init"])
+    try:
+        terminal.wait_for("accounts.toml exists. Replace it? [y/N]:")
+        terminal.type("y")
+        for question, answer in [("Account name", "olga"), ("Platform", "instagram"), ("Login", "olga_x"),
+                                 ("email address", "olga@example.org"), ("Country of residence", "IE"),
+                                 ("Language the site shows it in", ""), ("Maildir", ""),
+                                 ("Add another account? [y/N]:", "n")]:
+            terminal.wait_for(question)
+            terminal.type(answer)
+        terminal.wait_for("Store olga's password in the keyring now? [Y/n]:")
+        terminal.type("")
+        terminal.wait_for("Meta password:")
+        assert not terminal.echoes()
+        terminal.type("Pw-tty-5521")
+        terminal.wait_for("2FA secret")
+        terminal.type("")
+        assert terminal.finish() == 0, terminal.text()
+    finally:
+        terminal.close()
+    assert "olga: password stored; 2FA secret none" in terminal.text()
+    assert "Pw-tty-5521" not in terminal.text()
+    assert [a.name for a in load_accounts(path).accounts] == ["olga"]
+    assert safe_backend().get_password(cli.env["SUBMIT_OBJECTIONS_KEYRING_SERVICE"], "olga/password") == "Pw-tty-5521"
