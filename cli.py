@@ -642,9 +642,9 @@ def _own_command() -> list[str]:
 
     started = Path(sys.argv[0])
     if started.name == APP and started.is_file():
-        return [str(started.resolve())]
+        return [str(started.absolute())]  # as installed (a pipx link stays valid when its target is reinstalled)
     found = shutil.which(APP)
-    return [str(Path(found).resolve())] if found else [sys.executable, str(Path(__file__).resolve())]
+    return [str(Path(found).absolute())] if found else [sys.executable, str(Path(__file__).resolve())]
 
 
 @main.command()
