@@ -62,8 +62,11 @@ def render(entries: list[dict], platforms: list[str], languages: list[str], exam
                                      "init` at a terminal)."))
     document.add(tomlkit.nl())
     accounts = tomlkit.aot()
-    for entry in entries:
-        accounts.append(_account_table(entry, platforms, languages))
+    for index, entry in enumerate(entries):
+        table = _account_table(entry, platforms, languages)
+        if index:
+            table.trivia.indent = "\n"
+        accounts.append(table)
     document.add("accounts", accounts)
     return tomlkit.dumps(document)
 
@@ -122,7 +125,10 @@ def add(path: Path, entry: dict, platforms: list[str], languages: list[str]) -> 
     if any(table.get("name") == entry["name"] for table in accounts):
         raise ConfigError(f"{path}: an account named {entry['name']!r} is there already",
                           hint=f"choose another name, or `submit-objections accounts remove {entry['name']}` first")
-    accounts.append(_account_table(entry, platforms, languages))
+    table = _account_table(entry, platforms, languages)
+    if len(accounts):
+        table.trivia.indent = "\n"  # a blank line before its [[accounts]], as between the others
+    accounts.append(table)
     _checked_write(path, tomlkit.dumps(document), languages, platforms)
 
 
