@@ -52,6 +52,27 @@ def _app(config: Path, archive: Path):
                legacy_flow=legacy_flow)
 
 
+def _complete_accounts(ctx: click.Context, param, incomplete: str):
+    """Shell completion: the account names in the accounts file (--config, its variable, or the default)."""
+    from automation.accounts_file import names
+
+    config = ctx.find_root().params.get("config") or os.environ.get("SUBMIT_OBJECTIONS_CONFIG") or DEFAULT_CONFIG
+    return [name for name in names(Path(config)) if name.startswith(incomplete)]
+
+
+def _complete_submissions(ctx: click.Context, param, incomplete: str):
+    """Shell completion: the submission IDs (ACCOUNT/TIME) in the archive."""
+    from automation.chain import submission_folders
+
+    archive = Path(ctx.find_root().params.get("archive") or os.environ.get("SUBMIT_OBJECTIONS_ARCHIVE")
+                   or DEFAULT_ARCHIVE).expanduser()
+    try:
+        found = [str(folder.relative_to(archive)) for folder in submission_folders(archive)]
+    except OSError:
+        return []
+    return [name for name in found if name.startswith(incomplete)]
+
+
 # Libraries whose debug output carries what they send and receive: an IMAP conversation holds Meta's emails, codes
 # included. They stay at warnings whatever -v asks for.
 CHATTY_LIBRARIES = ("imapclient", "imaplib")
@@ -71,7 +92,8 @@ def _setup_logging(verbosity: int) -> None:
 )
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), envvar="SUBMIT_OBJECTIONS_CONFIG",
               default=DEFAULT_CONFIG, show_default=True, help="The accounts file (TOML). Env: SUBMIT_OBJECTIONS_CONFIG.")
-@click.option("--account", "names", multiple=True, metavar="NAME", help="Only this account; repeat for several.")
+@click.option("--account", "names", multiple=True, metavar="NAME", shell_complete=_complete_accounts,
+              help="Only this account; repeat for several.")
 @click.option("--dry-run", is_flag=True, help="Print each account's plan in words (with -v every step and branch) and "
               "objection text; no browser, no network, no secret read.")
 @click.option("--rehearse", is_flag=True, help="Walk the real pages and fill the form, screenshot it, stop before Send.")
@@ -223,7 +245,7 @@ def _known_account(app, name: str):
 
 
 @credentials.command("set")
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_accounts)
 @click.option("--no-totp", is_flag=True, help="Remove a stored 2FA secret (for an account without 2FA).")
 @click.pass_obj
 @reports_errors
@@ -273,7 +295,7 @@ def credentials_set(app, name: str, no_totp: bool) -> None:
 
 
 @credentials.command("delete")
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_accounts)
 @click.pass_obj
 @reports_errors
 def credentials_delete(app, name: str) -> None:
@@ -289,36 +311,27 @@ def credentials_delete(app, name: str) -> None:
 
 
 @credentials.command("check")
-@click.argument("names", nargs=-1)
+@click.argument("names", nargs=-1, shell_complete=_complete_accounts)
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON (keys in the README).")
 @click.pass_obj
 @reports_errors
-def credentials_check(app, names: tuple[str, ...]) -> None:
+def credentials_check(app, names: tuple[str, ...], as_json: bool) -> None:
     """Say what is stored for each account (all in the accounts file if none is named); never prints a secret."""
-    from automation.credentials import normalise_totp_secret
+    from automation.listings import credential_states
 
-    keyring = app.keyring()
     known = {account.name: account for account in app.accounts().accounts} if app.config.is_file() else {}
-    names = names or tuple(known)
-    complete = True
-    for name in names:
-        has_password = keyring.exists(name, "password")
-        totp = keyring.get(name, "totp")
-        if totp is None:
-            totp_state = "none"
-        else:
-            try:
-                normalise_totp_secret(totp)
-                totp_state = "stored, valid base32"
-            except ExpectedError:
-                totp_state, complete = "stored, NOT valid base32", False
-        complete = complete and has_password
-        line = f"{name}: password {'stored' if has_password else 'MISSING'}; 2FA secret {totp_state}"
-        if name in known and known[name].mailbox is not None:
-            has_mailbox = keyring.exists(name, "mailbox")
-            complete = complete and has_mailbox
-            line += f"; mailbox password {'stored' if has_mailbox else 'MISSING'}"
+    records = credential_states(app.keyring(), list(names or known),
+                                {name: account.mailbox is not None for name, account in known.items()})
+    totp_words = {"none": "none", "valid": "stored, valid base32", "invalid": "stored, NOT valid base32"}
+    if as_json:
+        click.echo(json.dumps(records, indent=2))
+    for record in [] if as_json else records:
+        line = (f"{record['account']}: password {'stored' if record['password'] else 'MISSING'}; "
+                f"2FA secret {totp_words[record['totp']]}")
+        if record["mailbox"] is not None:
+            line += f"; mailbox password {'stored' if record['mailbox'] else 'MISSING'}"
         click.echo(line)
-    if not complete:
+    if not all(record["complete"] for record in records):
         raise Failure(ExpectedError("some credentials are missing or invalid", hint="submit-objections credentials set NAME"))
 
 
@@ -339,13 +352,13 @@ def credentials_list(app) -> None:
 
 @main.command()
 @click.option("--check-mail", is_flag=True, help="Look in each account's mailbox for Meta's answer first.")
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON (keys in the README).")
 @click.pass_obj
 @reports_errors
-def status(app, check_mail: bool) -> None:
+def status(app, check_mail: bool, as_json: bool) -> None:
     """Where each account's objection stands, since when, and what to do next: one row per account and flow (a
     FLOW column appears once an account has requests of more than one flow)."""
     from automation.app import status_rows
-    from automation.report import several_flows
 
     sites = None
     if check_mail:
@@ -354,6 +367,22 @@ def status(app, check_mail: bool) -> None:
 
         sites = {flow.id: SiteMail(flow.site, flow.mail_senders, flow.wording) for flow in FLOWS.values()}
     rows = status_rows(app, sites, tell=lambda message: click.echo(message, err=True))
+    _print_status(rows, as_json)
+    overdue = [row[0] for row in rows if row[3] == "overdue"]  # account, flow, platform, status, ...
+    if check_mail and overdue:  # a scheduled re-check tells its owner by its exit code
+        click.echo(f"overdue: {', '.join(overdue)}: a month without an answer; `archive export` the evidence and "
+                   "complain to your data protection authority", err=True)
+        raise click.exceptions.Exit(int(ExitCode.OVERDUE))
+
+
+def _print_status(rows, as_json: bool) -> None:
+    from automation.report import several_flows
+
+    if as_json:
+        from automation.listings import status_records
+
+        click.echo(json.dumps(status_records(rows), indent=2))
+        return
     if not rows:
         click.echo("The ledger is empty: no objection has been filed from this computer yet.")
         return
@@ -374,8 +403,9 @@ def archive() -> None:
 @click.option("--account", "names", multiple=True, metavar="NAME", help="Only this account's; repeat for several.")
 @click.option("--flow", "flows", multiple=True, metavar="ID", help="Only this flow's (as the last column shows it, "
               "e.g. facebook-ai-objection); repeat for several.")
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON (keys in the README).")
 @click.pass_obj
-def archive_list(app, names: tuple[str, ...], flows: tuple[str, ...]) -> None:
+def archive_list(app, names: tuple[str, ...], flows: tuple[str, ...], as_json: bool) -> None:
     """Every submission: its ID (ACCOUNT/FOLDER), outcome, whether it is sealed, and the flow it was filed with
     (a folder from before IDs named the flow counts as its platform's objection flow)."""
     from automation import exporting
@@ -383,6 +413,11 @@ def archive_list(app, names: tuple[str, ...], flows: tuple[str, ...]) -> None:
     entries = app.ledger().all() if app.ledger_path.expanduser().is_file() else []
     listed = [(folder, flow) for folder, flow in exporting.submissions_with_flows(app.archive, entries, app.legacy_flow)
               if (not names or folder.parent.name in names) and (not flows or flow in flows)]
+    if as_json:
+        from automation.listings import submissions
+
+        click.echo(json.dumps(submissions(app.archive, listed), indent=2))
+        return
     if not listed:
         click.echo(f"No submissions in {app.archive}" + (" for that account or flow." if names or flows else "."))
     for folder, flow in listed:
@@ -392,23 +427,32 @@ def archive_list(app, names: tuple[str, ...], flows: tuple[str, ...]) -> None:
 
 
 @archive.command("show")
-@click.argument("submission")
+@click.argument("submission", shell_complete=_complete_submissions)
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON (keys in the README).")
 @click.pass_obj
 @reports_errors
-def archive_show(app, submission: str) -> None:
+def archive_show(app, submission: str, as_json: bool) -> None:
     """One submission (SUBMISSION: its ID, ACCOUNT/FOLDER, as `archive list` shows it): its outcome, the form,
-    every field as sent and how it was found, the times, Meta's answer, and each file with its SHA-256 as sealed."""
+    every field as sent and how it was found, the times, the site's answer, and each file with its SHA-256 as
+    sealed."""
     from automation import exporting
 
+    if as_json:
+        from automation.listings import submission as submission_record
+
+        click.echo(json.dumps(submission_record(exporting.find_submission(app.archive, submission)), indent=2,
+                              ensure_ascii=False))
+        return
     for line in exporting.show_lines(exporting.find_submission(app.archive, submission), app.legacy_flow):
         click.echo(line)
 
 
 @archive.command("verify")
-@click.argument("submission", required=False)
+@click.argument("submission", required=False, shell_complete=_complete_submissions)
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON (keys in the README); same exit codes.")
 @click.pass_obj
 @reports_errors
-def archive_verify(app, submission: str | None) -> None:
+def archive_verify(app, submission: str | None, as_json: bool) -> None:
     """Re-hash every file and re-check the chain of manifests (or one SUBMISSION's, ACCOUNT/FOLDER); exit 7 when a
     sealed file or submission was changed or is missing, 6 when a submission is unsealed (a run was stopped before it
     sealed what it captured)."""
@@ -417,6 +461,13 @@ def archive_verify(app, submission: str | None) -> None:
 
     if submission:
         exporting.find_submission(app.archive, submission)
+    if as_json:
+        from automation.listings import verification
+
+        result = verification(app.archive, submission)
+        click.echo(json.dumps(result, indent=2))
+        code = ExitCode.EVIDENCE_CHANGED if result["problems"] else ExitCode.UNSEALED if result["unsealed"] else 0
+        raise click.exceptions.Exit(int(code))
     problems, unsealed = verify(app.archive, submission)
     for name in unsealed:
         account = name.split("/", 1)[0]
@@ -434,7 +485,7 @@ def archive_verify(app, submission: str | None) -> None:
 
 
 @archive.command("export")
-@click.argument("submissions", nargs=-1, required=True)
+@click.argument("submissions", nargs=-1, required=True, shell_complete=_complete_submissions)
 @click.option("--to", "target", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="The zip file to write.")
 @click.pass_obj
@@ -460,6 +511,196 @@ def archive_report(app, open_it: bool) -> None:
     click.echo(f"wrote {target}")
     if open_it:
         click.launch(str(target))
+
+
+# -- the accounts file: init, accounts add|list|remove -----------------------------------------------------------------
+
+def _known_lists():
+    from flows import platforms
+    from flows.wording import languages
+
+    return platforms(), languages()
+
+
+def _ask_account(platforms: list[str], languages: list[str], taken: list[str]) -> dict:
+    """One account's fields, asked at the terminal (or read line by line from standard input with --ask); a value
+    the loader would refuse is asked again at once."""
+    from automation.accounts_file import field_problem
+
+    def checked(key: str):
+        def check(value: str) -> str:
+            value = value.strip()
+            problem = field_problem(key, value, platforms, languages) if value or key != "language" else None
+            if problem is None and key == "name" and value in taken:
+                problem = f"{value!r} is taken already"
+            if problem:
+                raise click.BadParameter(problem)
+            return value
+        return check
+
+    name = click.prompt("Account name (your label, e.g. anna-facebook)", value_proc=checked("name"))
+    platform = click.prompt("Platform", type=click.Choice(platforms), default=platforms[0])
+    login = click.prompt("Login (what you type into the site's login field)", value_proc=checked("login"))
+    email = click.prompt("The account's email address", default=login if "@" in login else None,
+                         value_proc=checked("email"))
+    country = click.prompt("Country of residence (ISO 3166 code, e.g. DE, FR, IE)", value_proc=checked("country"))
+    language = click.prompt(f"Language the site shows it in ({', '.join(languages)}; Enter: the country's)",
+                            default="", show_default=False, value_proc=checked("language"))
+    maildir = click.prompt("Maildir where its emails arrive (Enter: none, codes are asked at the terminal)",
+                           default="", show_default=False)
+    return {"name": name, "platform": platform, "login": login, "email": email, "country": country.upper(),
+            "language": language.lower() or None, "maildir": maildir or None}
+
+
+@main.command()
+@click.option("--ask/--example", "ask", default=None,
+              help="Ask for each account (the default at a terminal), or write a commented example to edit "
+              "(the default elsewhere).")
+@click.pass_context
+@reports_errors
+def init(ctx: click.Context, ask: bool | None) -> None:
+    """Write the accounts file where the tool looks for it (--config): at a terminal it asks for each account, checks
+    the file as a run would and offers to store each account's password; otherwise it writes a commented example.
+    An existing file is replaced only when you say so."""
+    from automation import accounts_file
+
+    app = ctx.obj
+    path = Path(app.config).expanduser()
+    platforms, languages = _known_lists()
+    ask = sys.stdin.isatty() if ask is None else ask
+    overwrite = False
+    if path.exists():
+        if not ask or not click.confirm(f"{path} exists. Replace it?", default=False):
+            raise Failure(ExpectedError(
+                f"{path} exists already; init leaves it as it is",
+                hint="`submit-objections accounts add NAME` adds an account; `submit-objections doctor` checks it"))
+        overwrite = True
+    if not ask:
+        accounts_file.write_new(path, [accounts_file.example_entry(platforms)], platforms, languages, example=True,
+                                overwrite=overwrite)
+        click.echo(f"wrote an example accounts file {path}: change its values to your account's, then run "
+                   "`submit-objections doctor`")
+        return
+    entries: list[dict] = []
+    while True:
+        entries.append(_ask_account(platforms, languages, [entry["name"] for entry in entries]))
+        if not click.confirm("Add another account?", default=False):
+            break
+    accounts_file.write_new(path, entries, platforms, languages, overwrite=overwrite)
+    click.echo(f"wrote {path} with {len(entries)} account(s); it loads as a run reads it")
+    for entry in entries:
+        if click.confirm(f"Store {entry['name']}'s password in the keyring now?", default=sys.stdin.isatty()):
+            ctx.invoke(credentials_set, name=entry["name"], no_totp=False)
+        else:
+            click.echo(f"later: {accounts_file.next_step(entry['name'])}")
+
+
+@main.group()
+def accounts() -> None:
+    """Add, list and remove accounts in the accounts file, keeping its comments."""
+
+
+@accounts.command("add")
+@click.argument("name")
+@click.option("--platform", required=True, help="The platform (one a flow is registered for).")
+@click.option("--login", required=True, help="What you type into the site's login field.")
+@click.option("--email", required=True, help="The account's email address.")
+@click.option("--country", default=None, help="Country of residence, ISO 3166 (else the file's [defaults]).")
+@click.option("--language", default=None, help="The language the site shows it in (default: the country's).")
+@click.option("--maildir", default=None, help="A local Maildir where its emails arrive.")
+@click.pass_obj
+@reports_errors
+def accounts_add(app, name: str, **fields) -> None:
+    """Add the account NAME to the accounts file (checked as a run reads it; comments kept)."""
+    from automation import accounts_file
+
+    platforms, languages = _known_lists()
+    accounts_file.add(app.config, {"name": name, **fields}, platforms, languages)
+    click.echo(f"added {name} to {Path(app.config).expanduser()}; next: {accounts_file.next_step(name)}")
+
+
+@accounts.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON: name, platform, login, email, country.")
+@click.pass_obj
+@reports_errors
+def accounts_list(app, as_json: bool) -> None:
+    """The accounts in the accounts file."""
+    found = app.accounts().accounts
+    if as_json:
+        click.echo(json.dumps([{"name": a.name, "platform": a.platform, "login": a.login, "email": a.email,
+                                "country": a.country} for a in found], indent=2))
+        return
+    for account in found:
+        click.echo(f"{account.name} ({account.platform}): login {account.login}, {account.country}")
+
+
+@accounts.command("remove")
+@click.argument("name", shell_complete=_complete_accounts)
+@click.pass_obj
+@reports_errors
+def accounts_remove(app, name: str) -> None:
+    """Remove the account NAME from the accounts file (its secrets stay until `credentials delete NAME`)."""
+    from automation import accounts_file
+
+    platforms, languages = _known_lists()
+    accounts_file.remove(app.config, name, platforms, languages)
+    click.echo(f"removed {name} from {Path(app.config).expanduser()}; its secrets stay in the keyring until "
+               f"`submit-objections credentials delete {name}`")
+
+
+# -- schedule ----------------------------------------------------------------------------------------------------------
+
+def _own_command() -> list[str]:
+    """How this tool was started, to start it again from cron or systemd: its installed executable, else the
+    interpreter and this script."""
+    import shutil
+
+    started = Path(sys.argv[0])
+    if started.name == APP and started.is_file():
+        return [str(started.absolute())]  # as installed (a pipx link stays valid when its target is reinstalled)
+    found = shutil.which(APP)
+    return [str(Path(found).absolute())] if found else [sys.executable, str(Path(__file__).resolve())]
+
+
+@main.command()
+@click.option("--print", "print_them", is_flag=True, help="Print a cron line and a systemd user timer and service.")
+@click.pass_obj
+def schedule(app, print_them: bool) -> None:
+    """A weekly `status --check-mail` for your paths: as a cron line, or a systemd user timer and its service. It
+    exits 9 when an objection is overdue (a month without an answer)."""
+    from automation.schedule import schedule as make_schedule, text
+
+    if not print_them:
+        raise click.UsageError("schedule only prints them, for you to install: run `submit-objections schedule --print`")
+    click.echo(text(make_schedule(_own_command(), app.config, app.archive)), nl=False)
+
+
+# -- doctor ----------------------------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON (keys in the README).")
+@click.option("--no-launch", is_flag=True, help="Do not start the browser (only find it and ask its version).")
+@click.pass_context
+@reports_errors
+def doctor(ctx: click.Context, as_json: bool, no_launch: bool) -> None:
+    """Check everything a run needs, one line per check with how to fix it: the browser and whether it starts, the
+    keyring, the accounts file, each account's secrets (whether they exist) and mailbox (a login, no message read),
+    the state and archive folders' permissions, and the archive's chain. Exit 8 when a check fails."""
+    from automation import doctor as checkup
+    from automation.sessions import default_state_dir
+
+    found = []
+    for check in checkup.checks(ctx.obj, chromium=ctx.parent.params.get("chromium"), state_dir=default_state_dir(),
+                                launch=not no_launch):
+        found.append(check)
+        if not as_json:
+            click.echo(check.line())
+    if as_json:
+        click.echo(json.dumps([check.record() for check in found], indent=2))
+    if checkup.failed(found):
+        if not as_json:
+            click.echo(f"{sum(check.status == 'fail' for check in found)} check(s) failed", err=True)
+        ctx.exit(int(ExitCode.CHECK_FAILED))
 
 
 if __name__ == "__main__":

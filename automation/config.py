@@ -221,7 +221,8 @@ def load_accounts(path: Path, languages: list[str] | None = None, platforms: lis
     if not path.is_file():
         raise ConfigError(
             f"accounts file not found: {path}",
-            hint="create it (see README, 'The accounts file') or name another with --config",
+            hint="run `submit-objections init` to write one (at a terminal it asks for each account), or name another "
+            "with --config (see README, 'The accounts file')",
         )
     text = read_text_file(path, "accounts file")
     try:

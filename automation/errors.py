@@ -18,6 +18,8 @@ class ExitCode(enum.IntEnum):
     FORM_CHANGED = 5  # the site showed a page or form the tool does not know; nothing was sent for those accounts
     UNSEALED = 6  # archive verify: sealed files intact, but some submissions are unsealed (a run was killed)
     EVIDENCE_CHANGED = 7  # archive verify: a sealed file or submission was changed or is missing
+    CHECK_FAILED = 8  # doctor: a check failed (each line says how to fix it)
+    OVERDUE = 9  # status --check-mail: a request is a month old without the site's answer
     INTERRUPTED = 130  # stopped with Ctrl-C
 
 
@@ -33,6 +35,8 @@ Exit codes:
   6    archive verify: every sealed file is intact, but some submissions are unsealed (a run was stopped before
        it sealed what it captured; the account's next run seals it)
   7    archive verify: a sealed file or submission was changed or is missing (this wins over 6)
+  8    doctor: a check failed; its line says how to fix it
+  9    status --check-mail: an objection is overdue (a month without the site's answer): complain
   130  interrupted (Ctrl-C)"""
 
 

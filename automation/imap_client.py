@@ -155,3 +155,9 @@ def _close(client: IMAPClient) -> None:
         client.logout()
     except (OSError, IMAPClientError, imaplib.IMAP4.abort, imaplib.IMAP4.error, socket.timeout):
         pass
+
+
+def check_login(settings: MailboxSettings, password: str, account_hint: str = "ACCOUNT") -> None:
+    """Connects, logs in and opens the folder read-only, then logs out: no message is searched or read. Raises
+    MailboxError naming what failed and how to fix it."""
+    _close(_connect(settings, password, account_hint))

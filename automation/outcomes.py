@@ -69,8 +69,10 @@ BY_LEDGER = {state.ledger: state for state in STATES if state.ledger}
 LEDGER_STATES = tuple(BY_LEDGER)
 SETTLED_IN_LEDGER = {state.ledger for state in STATES if state.settled and state.ledger}
 AWAITING_ANSWER = {"submitted", "confirmed"}  # ledger states that wait for the site's answer by email
-# Exit codes besides a run's outcomes: bad configuration or usage, and `archive verify` finding unsealed submissions.
-COMMAND_EXIT_CODES = (ExitCode.CONFIG, ExitCode.UNSEALED, ExitCode.EVIDENCE_CHANGED)
+# Exit codes besides a run's outcomes: bad configuration or usage, `archive verify` finding unsealed or changed
+# submissions, `doctor` finding a check failed, `status --check-mail` finding a request overdue.
+COMMAND_EXIT_CODES = (ExitCode.CONFIG, ExitCode.UNSEALED, ExitCode.EVIDENCE_CHANGED, ExitCode.CHECK_FAILED,
+                      ExitCode.OVERDUE)
 # Which exit code wins when accounts end differently: an interruption, then failures, then the rest.
 EXIT_ORDER = (ExitCode.INTERRUPTED, ExitCode.FAILED, ExitCode.FORM_CHANGED, ExitCode.NEEDS_OWNER, ExitCode.OK)
 
