@@ -36,6 +36,15 @@ def until(condition: Callable[[], object], timeout: float, what: str | Callable[
         time.sleep(poll)
 
 
+def _as_a_shell_starts_it() -> None:
+    """A shell gives its foreground job the default Ctrl-C. Without this the CLI would inherit whatever the test run
+    was started with: a CI job or `make test &` started by a non-interactive shell ignores SIGINT, a disposition every
+    child inherits, and a Python started with SIGINT ignored never turns Ctrl-C into KeyboardInterrupt."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Terminal:
     """One run of the CLI at a pty of `rows` x `columns`, shown on an emulated screen."""
 
@@ -48,7 +57,7 @@ class Terminal:
         self.raw: list[str] = []  # what the CLI wrote, as it wrote it (for a failing test's report)
         self._seen: set[str] = set()
         self.child = pexpect.spawn(CLI[0], [*CLI[1:], *args], env=env, cwd=str(ROOT), dimensions=(rows, columns),
-                                   encoding="utf-8", codec_errors="replace")
+                                   encoding="utf-8", codec_errors="replace", preexec_fn=_as_a_shell_starts_it)
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
 
