@@ -155,7 +155,7 @@ def verify(archive: Path, only: str | None = None) -> tuple[list[Problem], list[
                 problems.append(Problem(f"{submission}/{extra}", "not in any manifest (added after sealing?)"))
     problems += _chain_problems(archive, chain)
     if only:
-        problems = [p for p in problems if p.where.startswith(only)] + [p for p in problems if "chain" in p.what]
+        problems = [p for p in problems if p.where.startswith(only) or "chain" in p.what]  # each problem once
     return problems, unfinished
 
 
