@@ -101,7 +101,10 @@ def test_a_file_added_later_gets_its_own_manifest_chained_to_the_one_before(tmp_
     assert head(archive) == {"sequence": 2, "manifest": "anna/2026-11-23T100000Z/manifest-02.json",
                              "sha256": sha(target.read_bytes())}
     (folder / "second.eml").write_bytes(b"Subject: again\n")
-    assert seal(folder, archive, note="more").name == "manifest-03.json"
+    third = seal(folder, archive, note="more")
+    assert third.name == "manifest-03.json"
+    assert [entry["name"] for entry in json.loads(third.read_bytes())["files"]] == ["second.eml"], \
+        "what any earlier manifest lists is not sealed again"
     assert verify(archive) == ([], [])
 
 
@@ -178,6 +181,33 @@ def test_an_intact_archive_verifies_and_an_unsealed_folder_is_named_as_unfinishe
     assert verify(three) == ([], ["eva/2026-11-24T090000Z"])
     assert verify(three, "eva/2026-11-24T090000Z") == ([], ["eva/2026-11-24T090000Z"])
     assert verify(three, "bo/2026-11-23T100000Z") == ([], []), "an unsealed folder elsewhere is not this one's"
+
+
+def test_an_unsealed_folder_does_not_stop_verify_checking_the_submissions_after_it(three):
+    (three / "al" / "2026-11-22T090000Z").mkdir(parents=True)  # sorted first: a killed run of another account
+    picture = three / "di" / "2026-11-23T100000Z" / "01-form.png"
+    expected = sha(picture.read_bytes())
+    picture.write_bytes(b"changed")
+    assert verify(three) == (
+        [Problem("di/2026-11-23T100000Z/01-form.png", f"changed after it was sealed (SHA-256 {expected[:12]}... expected)")],
+        ["al/2026-11-22T090000Z"])
+
+
+def test_a_manifest_that_cannot_be_read_does_not_stop_verify_reading_the_next_one_of_its_folder(tmp_path):
+    archive = tmp_path / "archive"
+    folder = submission(archive, "anna", "2026-11-23T100000Z", {"receipt.json": b"{}"})
+    for name in ("answer.eml", "late.eml"):  # manifest-02.json, then manifest-03.json
+        (folder / name).write_bytes(b"Subject: x\n")
+        seal(folder, archive, note="email")
+    (folder / "manifest-02.json").write_text("{not json")
+    (folder / "late.eml").write_bytes(b"Subject: changed\n")
+    assert problems_of(archive) == [
+        "anna/2026-11-23T100000Z/manifest-02.json: the manifest is not readable",
+        f"anna/2026-11-23T100000Z/late.eml: changed after it was sealed (SHA-256 {sha(b'Subject: x' + bytes([10]))[:12]}"
+        "... expected)",
+        "anna/2026-11-23T100000Z/answer.eml: not in any manifest (added after sealing?)",
+        "anna/2026-11-23T100000Z: sealed as #2 of the chain, but its manifest manifest-02.json is gone (the submission "
+        "or its manifest was deleted)"]
 
 
 def test_an_archive_that_is_not_there_has_nothing_to_verify(tmp_path):
