@@ -1,4 +1,5 @@
-"""One vocabulary of outcomes: the exit codes they add up to, and the README and --help saying the same."""
+"""One vocabulary of outcomes: the exit codes they add up to, the README and --help saying the same, and the words a
+user reads for each state and error."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from automation import outcomes
-from automation.errors import EXIT_CODE_TABLE, ExitCode
+from automation.errors import (EXIT_CODE_TABLE, ConfigError, CredentialError, ExitCode, ExpectedError, FlowError,
+                               SubmitObjectionsError)
 from automation.steps import Status
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -65,3 +67,74 @@ def test_a_new_run_skips_exactly_the_requests_the_site_has_settled_a_refusal_inc
     assert outcomes.SETTLED_IN_LEDGER == {"confirmed", "honoured", "refused", "already-objected"}
     readme = README.read_text()
     assert "skips requests that are confirmed, honoured, refused" in readme
+
+
+# -- what a user reads for each state, word for word (each of these was a mutant of outcomes.py that lived) ----------
+
+
+def test_a_state_is_found_by_its_outcome_name_or_its_ledger_spelling_and_an_unknown_one_is_an_error():
+    assert outcomes.state("already_objected") is outcomes.state("already-objected") is outcomes.BY_NAME["already_objected"]
+    assert outcomes.state("needs-owner").exit_code is ExitCode.NEEDS_OWNER
+    with pytest.raises(KeyError):
+        outcomes.state("no-such-state")
+
+
+def test_the_status_table_shows_each_states_label_and_an_unknown_status_as_it_is():
+    assert outcomes.label("form-changed") == outcomes.label("form_changed") == "form changed, nothing sent"
+    assert outcomes.label("submitting") == "sending was cut short"
+    assert outcomes.label("overdue") == "overdue"
+    assert outcomes.label("written-by-a-newer-version") == "written-by-a-newer-version"
+
+
+def test_the_ledger_records_each_outcome_in_its_own_spelling_and_never_a_rehearsal():
+    assert outcomes.ledger_name("already_objected") == "already-objected"
+    assert outcomes.ledger_name("needs_owner") == "needs-owner"
+    assert outcomes.ledger_name("rehearsed") is None and outcomes.ledger_name("interrupted") is None
+
+
+def test_a_hint_names_the_command_to_run_for_that_account():
+    assert outcomes.command("credentials", "anna") == "submit-objections credentials set anna"
+    assert outcomes.command("owner", "bob.ig") == "submit-objections --headed --account bob.ig"
+    assert outcomes.next_action("needs_owner", "anna") == (
+        "run `submit-objections --headed --account anna` and pass the site's check in the window")
+    assert outcomes.next_action("failed", "anna") == "read the reason in the last receipt, fix it, run again"
+
+
+@pytest.mark.parametrize("ended, code", [
+    (["rehearsed"], ExitCode.OK),
+    (["already_objected"], ExitCode.OK),
+    (["submitted"], ExitCode.FAILED),  # a rehearsal never sends: 'sent' in one is a bug
+    (["honoured"], ExitCode.FAILED),
+    (["needs_owner"], ExitCode.NEEDS_OWNER),  # not OK to begin with: stays what it is
+    (["form_changed", "rehearsed"], ExitCode.FORM_CHANGED),
+    (["interrupted", "rehearsed"], ExitCode.INTERRUPTED),
+])
+def test_in_a_rehearsal_only_a_rehearsed_or_already_objected_account_is_a_success(ended, code):
+    assert outcomes.exit_code(ended, rehearsal=True) is code
+
+
+def test_outside_a_rehearsal_every_ok_outcome_stays_ok():
+    for state in outcomes.STATES:
+        if state.exit_code is ExitCode.OK:
+            assert outcomes.exit_code([state.name], rehearsal=False) is ExitCode.OK, state.name
+    assert outcomes.exit_code(["needs_owner", "refused"], rehearsal=False) is ExitCode.FAILED
+
+
+# -- the errors a user reads: message, hint, exit code -------------------------------------------------------------
+
+
+def test_an_expected_error_reads_its_message_then_its_hint_on_a_line_of_its_own():
+    error = ConfigError("accounts.toml:3: account 'anna': field 'email' is not an email address", hint="fix it")
+    assert str(error) == "accounts.toml:3: account 'anna': field 'email' is not an email address\n  hint: fix it"
+    assert error.message == "accounts.toml:3: account 'anna': field 'email' is not an email address"
+    assert error.hint == "fix it" and error.args == (error.message,)
+    plain = CredentialError("the keyring is locked")
+    assert str(plain) == plain.message == "the keyring is locked" and plain.hint is None
+    assert str(ExpectedError("x", hint="")) == "x", "an empty hint adds no hint line"
+    assert ConfigError("x").exit_code is ExitCode.CONFIG == 2
+
+
+def test_a_flow_error_carries_the_reason_the_receipt_gives():
+    error = FlowError("could not find the Send button on https://www.facebook.com/help/contact/")
+    assert error.message == str(error) == "could not find the Send button on https://www.facebook.com/help/contact/"
+    assert isinstance(error, SubmitObjectionsError) and error.exit_code is ExitCode.INTERNAL
