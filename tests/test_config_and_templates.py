@@ -134,3 +134,16 @@ def test_a_user_template_is_used_and_a_too_short_one_refused(tmp_path):
     (tmp_path / "mine.txt").write_text("No AI please, {name}.")
     with pytest.raises(ConfigError, match="characters long"):
         render_objection(anna, "", "en")
+
+
+def test_a_template_the_system_cannot_read_names_the_kind_of_error_when_it_gives_no_description(tmp_path, monkeypatch):
+    (tmp_path / "mine.txt").write_text("I object. " * 30)
+    anna = load_accounts(write(tmp_path, GOOD.replace('maildir = "mail/anna"', 'template = "mine.txt"'))).accounts[0]
+
+    def failed(self):
+        raise OSError()  # an OS error that carries no errno and no description
+
+    monkeypatch.setattr(Path, "read_bytes", failed)
+    with pytest.raises(ConfigError) as error:
+        render_objection(anna, "", "en")
+    assert str(error.value).startswith(f"account 'anna-facebook': cannot read template {tmp_path / 'mine.txt'}: OSError\n")
