@@ -45,8 +45,8 @@ def three(tmp_path) -> Path:
     """Three sealed submissions in a known order (bo, cy, di), like three runs of three accounts."""
     archive = tmp_path / "archive"
     for account in ("bo", "cy", "di"):
-        submission(archive, account, "2026-11-23T100000Z",
-                   {"receipt.json": f'{{"account": "{account}"}}'.encode(), "01-form.png": b"\x89PNG " + account.encode()})
+        files = {"receipt.json": f'{{"account": "{account}"}}'.encode(), "01-form.png": b"\x89PNG " + account.encode()}
+        submission(archive, account, "2026-11-23T100000Z", files)
     return archive
 
 
@@ -149,7 +149,8 @@ def test_the_archive_and_everything_seal_writes_are_private(tmp_path):
     archive = tmp_path / "archive"
     submission(archive, "anna", "2026-11-23T100000Z", {"receipt.json": b"{}"})
     assert stat.S_IMODE(archive.stat().st_mode) == 0o700
-    for path in (archive / "chain.json", archive / chain.LOCK, archive / "anna" / "2026-11-23T100000Z" / "manifest.json"):
+    manifest = archive / "anna" / "2026-11-23T100000Z" / "manifest.json"
+    for path in (archive / "chain.json", archive / chain.LOCK, manifest):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 
@@ -189,7 +190,8 @@ def test_an_unsealed_folder_does_not_stop_verify_checking_the_submissions_after_
     expected = sha(picture.read_bytes())
     picture.write_bytes(b"changed")
     assert verify(three) == (
-        [Problem("di/2026-11-23T100000Z/01-form.png", f"changed after it was sealed (SHA-256 {expected[:12]}... expected)")],
+        [Problem("di/2026-11-23T100000Z/01-form.png",
+                 f"changed after it was sealed (SHA-256 {expected[:12]}... expected)")],
         ["al/2026-11-22T090000Z"])
 
 
@@ -201,10 +203,10 @@ def test_a_manifest_that_cannot_be_read_does_not_stop_verify_reading_the_next_on
         seal(folder, archive, note="email")
     (folder / "manifest-02.json").write_text("{not json")
     (folder / "late.eml").write_bytes(b"Subject: changed\n")
+    sealed = sha(b"Subject: x\n")
     assert problems_of(archive) == [
         "anna/2026-11-23T100000Z/manifest-02.json: the manifest is not readable",
-        f"anna/2026-11-23T100000Z/late.eml: changed after it was sealed (SHA-256 {sha(b'Subject: x' + bytes([10]))[:12]}"
-        "... expected)",
+        f"anna/2026-11-23T100000Z/late.eml: changed after it was sealed (SHA-256 {sealed[:12]}... expected)",
         "anna/2026-11-23T100000Z/answer.eml: not in any manifest (added after sealing?)",
         "anna/2026-11-23T100000Z: sealed as #2 of the chain, but its manifest manifest-02.json is gone (the submission "
         "or its manifest was deleted)"]
@@ -307,7 +309,8 @@ def test_verify_names_a_manifest_edited_after_it_was_sealed(three, who, number):
     body["note"] = "edited"
     manifest.write_text(json.dumps(body, indent=2))
     assert problems_of(three) == [
-        f"{who}/2026-11-23T100000Z/manifest.json: the manifest (#{number} of the chain) was changed after it was sealed"]
+        f"{who}/2026-11-23T100000Z/manifest.json: the manifest (#{number} of the chain) was changed after it was "
+        "sealed"]
 
 
 def test_a_manifest_rewritten_with_a_file_hash_to_match_an_edit_is_still_caught(three):
@@ -391,11 +394,12 @@ def test_one_submission_whose_own_manifest_was_edited_is_named_once(three):
 
 
 def test_a_problem_reads_where_then_what():
-    assert str(Problem("anna/2026-11-23T100000Z/receipt.json", "missing")) == "anna/2026-11-23T100000Z/receipt.json: missing"
+    problem = Problem("anna/2026-11-23T100000Z/receipt.json", "missing")
+    assert str(problem) == "anna/2026-11-23T100000Z/receipt.json: missing"
 
 
-@pytest.mark.parametrize("name, is_one", [("manifest.json", True), ("manifest-02.json", True), ("manifest-12.json", True),
-                                          ("manifest.txt", False), ("manifest-02.txt", False), ("my-manifest.json", False),
-                                          ("receipt.json", False), ("manifests.json", False)])
+@pytest.mark.parametrize("name, is_one", [
+    ("manifest.json", True), ("manifest-02.json", True), ("manifest-12.json", True), ("manifest.txt", False),
+    ("manifest-02.txt", False), ("my-manifest.json", False), ("receipt.json", False), ("manifests.json", False)])
 def test_which_files_are_manifests(name, is_one):
     assert chain.is_manifest(Path("anna/run") / name) is is_one

@@ -25,9 +25,12 @@ email = "anna@example.org"
 country = "DE"
 """
 BOB = ACCOUNT.replace('"anna"', '"bob"').replace("anna@", "bob@")
-MIRROR_HINT = ("a mirror is a test server on this machine, such as http://127.0.0.1:8080; leave --mirror out to use the "
-               "real site")
+MIRROR_HINT = ("a mirror is a test server on this machine, such as http://127.0.0.1:8080; leave --mirror out to "
+               "use the real site")
 ACCOUNT_FIELDS = "name, platform, login, email, country, language, full_name, template, maildir, mailbox"
+SECRETS_HINT = ("  hint: secrets never go in this file: remove it and run `submit-objections credentials set anna`, "
+                "which keeps it in the keyring")
+NOT_A_TABLE_HINT = "  hint: write each account as an [[accounts]] table with name, platform, login, ..."
 
 
 def write(folder: Path, content: str | bytes) -> Path:
@@ -48,15 +51,17 @@ EXACT = {
     # the file as a whole
     "broken TOML": ('[[accounts]]\nname = "anna\n',
                     "{path}: not valid TOML: {toml}\n  hint: fix the line it names"),
-    "unknown top-level keys, all of them named": ("verbose = true\nzeal = 1\n" + ACCOUNT,
-                                                  "{path}: unknown table or key 'verbose', 'zeal'\n"
-                                                  "  hint: the file has [defaults], [settings] and [[accounts]] entries only"),
+    "unknown top-level keys, all of them named": (
+        "verbose = true\nzeal = 1\n" + ACCOUNT,
+        "{path}: unknown table or key 'verbose', 'zeal'\n"
+        "  hint: the file has [defaults], [settings] and [[accounts]] entries only"),
     "accounts as one table, further down": ('# my accounts\n\n[ accounts ]\nname = "anna"\n',
                                             "{path}:3: 'accounts' is a single table\n  hint: write each account as an "
                                             "[[accounts]] table (two brackets), one per account"),
-    "accounts as one inline table on the first line": ('accounts = { name = "anna" }\n',
-                                                       "{path}:1: 'accounts' is a single table\n  hint: write each "
-                                                       "account as an [[accounts]] table (two brackets), one per account"),
+    "accounts as one inline table on the first line": (
+        'accounts = { name = "anna" }\n',
+        "{path}:1: 'accounts' is a single table\n"
+        "  hint: write each account as an [[accounts]] table (two brackets), one per account"),
     "no accounts": ('[defaults]\ncountry = "DE"\n',
                     "{path}: no [[accounts]] entries\n  hint: add one [[accounts]] table per account"),
     "accounts an empty list": ('accounts = []\n',
@@ -70,17 +75,16 @@ EXACT = {
                              "{path}: account name used twice: anna, bob\n  hint: give each account its own name"),
     # an account that is not a table, said in words
     "an account that is true": ("accounts = [true]\n", "{path}: account #1 is true or false, not a table\n"
-                                "  hint: write each account as an [[accounts]] table with name, platform, login, ..."),
+                               + NOT_A_TABLE_HINT),
     "an account that is a fraction": ("accounts = [1.5]\n", "{path}: account #1 is a number, not a table\n"
-                                      "  hint: write each account as an [[accounts]] table with name, platform, login, ..."),
+                                     + NOT_A_TABLE_HINT),
     "an account that is a list": ("accounts = [[1]]\n", "{path}: account #1 is a list, not a table\n"
-                                  "  hint: write each account as an [[accounts]] table with name, platform, login, ..."),
+                                 + NOT_A_TABLE_HINT),
     "an account that is a date": ("accounts = [1979-05-27]\n", "{path}: account #1 is a value, not a table\n"
-                                  "  hint: write each account as an [[accounts]] table with name, platform, login, ..."),
+                                 + NOT_A_TABLE_HINT),
     "the second account a string": ('accounts = [{ name = "anna", platform = "facebook", login = "a", email = "a@b.c", '
                                     'country = "DE" }, "bob"]\n',
-                                    "{path}: account #2 is a string, not a table\n  hint: write each account as an "
-                                    "[[accounts]] table with name, platform, login, ..."),
+                                    "{path}: account #2 is a string, not a table\n" + NOT_A_TABLE_HINT),
     # paths
     "a template path from an unknown user's home": (ACCOUNT + 'template = "~no-such-user-x/t.txt"\n',
                                                     "{path}:7: account 'anna': field 'template' is not a usable path "
@@ -100,26 +104,19 @@ EXACT = {
         "{path}:9: account #2: field 'platform' must be one of facebook, instagram"),
     # fields: unknown, secret, missing, wrong
     "a field misspelt": (ACCOUNT + 'contry = "DE"\n',
-                         f"{{path}}:7: account 'anna': unknown field 'contry'\n  hint: allowed fields: {ACCOUNT_FIELDS}"),
+                         "{path}:7: account 'anna': unknown field 'contry'\n  hint: allowed fields: " + ACCOUNT_FIELDS),
     "a field misspelt in the mailbox": (ACCOUNT + '[accounts.mailbox]\nhost = "h"\nuser = "u"\nfoldr = "INBOX"\n',
                                         "{path}:10: account 'anna': unknown field 'mailbox.foldr'\n"
                                         "  hint: allowed fields of [accounts.mailbox]: host, port, tls, user, folder"),
     "a password in the account itself": (ACCOUNT + 'password = "hunter2-secret"\n',
-                                         "{path}:7: account 'anna': unknown field 'password'\n  hint: secrets never go "
-                                         "in this file: remove it and run `submit-objections credentials set anna`, "
-                                         "which keeps it in the keyring"),
+                                         "{path}:7: account 'anna': unknown field 'password'\n" + SECRETS_HINT),
     "a passwd in the mailbox": (ACCOUNT + '[accounts.mailbox]\nhost = "h"\nuser = "u"\npasswd = "hunter2-secret"\n',
-                                "{path}:10: account 'anna': unknown field 'mailbox.passwd'\n  hint: secrets never go in "
-                                "this file: remove it and run `submit-objections credentials set anna`, which keeps it "
-                                "in the keyring"),
+                                "{path}:10: account 'anna': unknown field 'mailbox.passwd'\n" + SECRETS_HINT),
     "a 2FA secret": (ACCOUNT + 'two_factor_secret = "JBSWY3DPEHPK3PXP"\n',
-                     "{path}:7: account 'anna': unknown field 'two_factor_secret'\n  hint: secrets never go in this "
-                     "file: remove it and run `submit-objections credentials set anna`, which keeps it in the keyring"),
-    "a TOTP seed in an account named in [defaults]": ('[defaults]\nname = "anna"\n' + ACCOUNT.replace('name = "anna"\n', "")
-                                                      + 'TOTP = "JBSWY3DP"\n',
-                                                      "{path}:8: account #1: unknown field 'TOTP'\n  hint: secrets never go "
-                                                 "in this file: remove it and run `submit-objections credentials set "
-                                                 "NAME`, which keeps it in the keyring"),
+                     "{path}:7: account 'anna': unknown field 'two_factor_secret'\n" + SECRETS_HINT),
+    "a TOTP seed in an account named in [defaults]": (
+        '[defaults]\nname = "anna"\n' + ACCOUNT.replace('name = "anna"\n', "") + 'TOTP = "JBSWY3DP"\n',
+        "{path}:8: account #1: unknown field 'TOTP'\n" + SECRETS_HINT.replace("set anna", "set NAME")),
     "a login left out": (ACCOUNT.replace('login = "anna@example.org"\n', ""),
                          "{path}:1: account 'anna': field 'login' is required\n"
                          "  hint: add login = \"...\" to this account"),
@@ -180,7 +177,7 @@ def test_an_accounts_file_that_cannot_be_read_says_why_and_what_to_check(tmp_pat
     def denied(self):
         raise PermissionError(errno.EACCES, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_bytes", denied)  # as for a user without the right to read it (the tests run as root)
+    monkeypatch.setattr(Path, "read_bytes", denied)  # as for a user without the right to read it (tests run as root)
     with pytest.raises(ConfigError) as error:
         load_accounts(path)
     assert str(error.value) == (f"{path}: cannot read the accounts file: Permission denied\n"
@@ -239,7 +236,8 @@ def test_selecting_accounts_by_name(tmp_path):
 # -- --mirror -------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("url, message", [
-    ("http://anna@127.0.0.1:8080", "--mirror 'http://anna@127.0.0.1:8080': a mirror URL takes no user name or password"),
+    ("http://anna@127.0.0.1:8080",
+     "--mirror 'http://anna@127.0.0.1:8080': a mirror URL takes no user name or password"),
     ("http://127.0.0.1:8080/?", "--mirror 'http://127.0.0.1:8080/?': a mirror URL takes no query or fragment"),
     ("http://127.0.0.1:8080/#", "--mirror 'http://127.0.0.1:8080/#': a mirror URL takes no query or fragment"),
     ("http://:8080", "--mirror 'http://:8080': the mirror must be on this machine (localhost, 127.0.0.1 or ::1), not "

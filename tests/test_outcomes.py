@@ -73,7 +73,8 @@ def test_a_new_run_skips_exactly_the_requests_the_site_has_settled_a_refusal_inc
 
 
 def test_a_state_is_found_by_its_outcome_name_or_its_ledger_spelling_and_an_unknown_one_is_an_error():
-    assert outcomes.state("already_objected") is outcomes.state("already-objected") is outcomes.BY_NAME["already_objected"]
+    already = outcomes.BY_NAME["already_objected"]
+    assert outcomes.state("already_objected") is outcomes.state("already-objected") is already
     assert outcomes.state("needs-owner").exit_code is ExitCode.NEEDS_OWNER
     with pytest.raises(KeyError):
         outcomes.state("no-such-state")
