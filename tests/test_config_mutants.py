@@ -168,7 +168,8 @@ def test_a_missing_accounts_file_says_how_to_make_one(tmp_path):
     with pytest.raises(ConfigError) as error:
         load_accounts(tmp_path / "accounts.toml")
     assert str(error.value) == (f"accounts file not found: {tmp_path / 'accounts.toml'}\n"
-                                "  hint: create it (see README, 'The accounts file') or name another with --config")
+                                "  hint: run `submit-objections init` to write one (at a terminal it asks for each "
+                                "account), or name another with --config (see README, 'The accounts file')")
 
 
 def test_an_accounts_file_that_cannot_be_read_says_why_and_what_to_check(tmp_path, monkeypatch):
