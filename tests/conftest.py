@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -107,6 +108,28 @@ def world(cli, start_mock, tmp_path):
         return build_world(cli, start_mock, tmp_path / f"world-{next(count)}", people, **site)
 
     return build
+
+
+# -- a screen for a visible browser ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def screen():
+    """A virtual X screen, for a visible browser on a machine without one (xdotool: to press keys in it)."""
+    for tool in ("Xvfb", "xdotool"):
+        if not shutil.which(tool):
+            pytest.fail(f"{tool} is missing: run `make test`, which installs xvfb and xdotool")
+    # Xvfb picks a free display itself and writes its number to the pipe once it is ready (tests run in parallel).
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x1000x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,))
+    os.close(write_end)
+    with os.fdopen(read_end) as ready:
+        display = ":" + ready.readline().strip()
+    assert display != ":", "Xvfb did not start"
+    yield display
+    server.terminate()
+    server.wait(10)
 
 
 # -- a real IMAP server --------------------------------------------------------------------------------------------

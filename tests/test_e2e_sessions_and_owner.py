@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import threading
@@ -55,25 +54,6 @@ def test_a_second_run_reuses_sessions_and_logs_in_again_only_when_they_expired(c
 
     deleted = cli("--config", str(config), "credentials", "delete", "sam")
     assert "saved browser session" in deleted.stdout and not (sessions / "sam.json").exists()
-
-
-@pytest.fixture
-def screen(tmp_path):
-    """A virtual X screen, for a visible browser on a machine without one."""
-    for tool in ("Xvfb", "xdotool"):
-        if not shutil.which(tool):
-            pytest.fail(f"{tool} is missing: run `make test`, which installs xvfb and xdotool")
-    # Xvfb picks a free display itself and writes its number to the pipe once it is ready (tests run in parallel).
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x1000x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,))
-    os.close(write_end)
-    with os.fdopen(read_end) as ready:
-        display = ":" + ready.readline().strip()
-    assert display != ":", "Xvfb did not start"
-    yield display
-    server.terminate()
-    server.wait(10)
 
 
 def test_a_headed_run_waits_for_the_owner_to_pass_a_checkpoint_then_files(cli, world, screen):

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -173,24 +170,6 @@ def test_each_objection_is_filed_in_its_own_accounts_session_two_at_a_time(run):
 
 
 # -- --owner-wait runs out -----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def screen():
-    """A virtual X screen for a visible browser."""
-    for tool in ("Xvfb",):
-        if not shutil.which(tool):
-            pytest.fail(f"{tool} is missing: run `make test`, which installs xvfb")
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x1000x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,))
-    os.close(write_end)
-    with os.fdopen(read_end) as ready:
-        display = ":" + ready.readline().strip()
-    assert display != ":", "Xvfb did not start"
-    yield display
-    server.terminate()
-    server.wait(10)
 
 
 @pytest.mark.e2e
