@@ -23,6 +23,7 @@ APP = "submit-objections"
 DEFAULT_CONFIG = platformdirs.user_config_path(APP) / "accounts.toml"
 DEFAULT_ARCHIVE = platformdirs.user_data_path(APP) / "archive"
 DEFAULT_LEDGER = platformdirs.user_data_path(APP) / "ledger.sqlite3"
+DEFAULT_DEMO = platformdirs.user_cache_path(APP) / "demo"
 
 
 class Failure(click.ClickException):
@@ -701,6 +702,27 @@ def doctor(ctx: click.Context, as_json: bool, no_launch: bool) -> None:
         if not as_json:
             click.echo(f"{sum(check.status == 'fail' for check in found)} check(s) failed", err=True)
         ctx.exit(int(ExitCode.CHECK_FAILED))
+
+
+# -- demo ------------------------------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--dir", "folder", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_DEMO,
+              show_default=True, help="The demo's own folder (emptied each time; a folder holding other files is "
+              "refused): its accounts file, ledger, sessions, the mock's records and mail, and the archive.")
+@click.pass_context
+@reports_errors
+def demo(ctx: click.Context, folder: Path) -> None:
+    """The whole job on a local mock of Meta (loopback only), for made-up accounts: nothing leaves this machine and
+    nothing of yours is used. Stores their secrets in a throwaway keyring, files their objections, verifies the
+    archive and prints its report. Exit 0 when every account ended as the demo intends, 1 when one did not."""
+    try:
+        from submit_objections_demo import demo as the_demo  # as installed
+    except ModuleNotFoundError as error:
+        if error.name != "submit_objections_demo":
+            raise
+        from fixtures import demo as the_demo  # a checkout not installed: the same package, by its folder's name
+    ctx.exit(the_demo.run(folder, chromium=ctx.parent.params.get("chromium")))
 
 
 if __name__ == "__main__":
