@@ -6,6 +6,7 @@ its file list read; installing it and running `submit-objections demo` from a fr
 from __future__ import annotations
 
 import ast
+import os
 import importlib.metadata
 import re
 import subprocess
@@ -147,3 +148,18 @@ def test_the_demo_empties_its_own_folder_and_an_older_demo_s_leftovers(tmp_path)
     (marked / "archive" / "receipt.json").write_text("{}")
     demo.prepare(marked)
     assert sorted(path.name for path in marked.iterdir()) == [demo.MARKER]
+
+
+def test_the_demo_without_a_chromium_says_how_to_get_one_and_starts_nothing(tmp_path):
+    nothing = tmp_path / "empty"
+    nothing.mkdir()
+    env = {key: value for key, value in os.environ.items() if key != "SUBMIT_OBJECTIONS_CHROMIUM"}
+    env.update(PATH=str(nothing), PLAYWRIGHT_BROWSERS_PATH=str(nothing))  # no browser anywhere it looks
+    done = subprocess.run([sys.executable, "-m", "cli", "demo", "--dir", str(tmp_path / "demo")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "the demo needs a Chromium" in done.stderr
+    assert "sudo apt-get install chromium" in done.stderr
+    assert f"{sys.executable} -m playwright install chromium" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "demo").exists()  # nothing started, nothing written
