@@ -24,7 +24,7 @@ wheel="$(ls "$work"/dist/*.whl)"
 
 echo "check_wheel: installing $(basename "$wheel") in a fresh virtual environment"
 "$python" -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check --find-links /opt/wheels "$wheel" \
+"$work/venv/bin/python" -m pip install --quiet --no-compile --disable-pip-version-check --find-links /opt/wheels "$wheel" \
   >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; echo "check_wheel: the wheel did not install" >&2; exit 1; }
 echo "check_wheel: installed with its dependencies (${SECONDS}s so far)"
 
