@@ -6,8 +6,8 @@ its file list read; installing it and running `submit-objections demo` from a fr
 from __future__ import annotations
 
 import ast
-import os
 import importlib.metadata
+import os
 import re
 import subprocess
 import sys
@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from fixtures import demo
+from promises_support import once
 
 ROOT = Path(__file__).resolve().parent.parent
 OURS = {"automation", "flows", "cli", "submit_objections_demo"}
@@ -31,20 +32,25 @@ def checkout_files() -> list[str]:
     return [name for name in listed if name and (ROOT / name).exists()]
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> zipfile.ZipFile:
-    work = tmp_path_factory.mktemp("wheel")
-    source = work / "src"
-    with tarfile.open(work / "src.tar", "w") as tar:
+def build_wheel(folder: Path) -> dict:
+    source = folder / "src"
+    with tarfile.open(folder / "src.tar", "w") as tar:
         for name in checkout_files():
             tar.add(ROOT / name, arcname=name, recursive=False)
-    with tarfile.open(work / "src.tar") as tar:
+    with tarfile.open(folder / "src.tar") as tar:
         tar.extractall(source, filter="data")
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir",
-                            str(work / "dist"), str(source)], capture_output=True, text=True)
+                            str(folder / "dist"), str(source)], capture_output=True, text=True)
     assert built.returncode == 0, built.stdout + built.stderr
-    (path,) = (work / "dist").glob("submit_objections-*.whl")
-    with zipfile.ZipFile(path) as opened:
+    (path,) = (folder / "dist").glob("submit_objections-*.whl")
+    return {"wheel": str(path)}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> zipfile.ZipFile:
+    """Built once per test session, whichever worker gets there first (tests/promises_support.py)."""
+    _, built = once(tmp_path_factory, "wheel", build_wheel)
+    with zipfile.ZipFile(built["wheel"]) as opened:
         yield opened
 
 
