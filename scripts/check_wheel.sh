@@ -15,16 +15,22 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/check-wheel.XXXXXX")"
 # URL gets them: no stale build/ folder or local leftover slips into the wheel.
 echo "check_wheel: building the wheel"
 mkdir "$work/src"
-git ls-files -z --cached --others --exclude-standard \
-  | while IFS= read -r -d '' file; do if [ -e "$file" ]; then printf '%s\0' "$file"; fi; done \
-  | tar --null -T - -cf - | tar -xf - -C "$work/src"
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  git ls-files -z --cached --others --exclude-standard \
+    | while IFS= read -r -d '' file; do if [ -e "$file" ]; then printf '%s\0' "$file"; fi; done \
+    | tar --null -T - -cf - | tar -xf - -C "$work/src"
+else  # an unpacked copy without git: all of it but what a run or a build leaves
+  tar --exclude=./.venv --exclude=./.demo --exclude=./build --exclude='*.egg-info' --exclude=__pycache__ -cf - . \
+    | tar -xf - -C "$work/src"
+fi
 "$python" -m pip wheel --no-deps --quiet --wheel-dir "$work/dist" "$work/src" >"$work/build.log" 2>&1 \
   || { cat "$work/build.log" >&2; echo "check_wheel: the wheel did not build" >&2; exit 1; }
 wheel="$(ls "$work"/dist/*.whl)"
 
 echo "check_wheel: installing $(basename "$wheel") in a fresh virtual environment"
 "$python" -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install --quiet --no-compile --disable-pip-version-check --find-links /opt/wheels "$wheel" \
+links=(); [ -d "${FIND_LINKS:-/opt/wheels}" ] && links=(--find-links "${FIND_LINKS:-/opt/wheels}")  # a local wheel folder
+"$work/venv/bin/python" -m pip install --quiet --no-compile --disable-pip-version-check "${links[@]}" "$wheel" \
   >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; echo "check_wheel: the wheel did not install" >&2; exit 1; }
 echo "check_wheel: installed with its dependencies (${SECONDS}s so far)"
 
