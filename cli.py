@@ -45,12 +45,12 @@ def reports_errors(command):
 
 def _app(config: Path, archive: Path):
     from automation.app import App
-    from flows import legacy_flow, platforms
+    from flows import legacy_flow, platforms, requests_by_platform
     from flows.wording import languages
 
     ledger = Path(os.environ.get("SUBMIT_OBJECTIONS_LEDGER") or DEFAULT_LEDGER)
     return App(config=config, archive=archive, ledger_path=ledger, languages=languages(), platforms=platforms(),
-               legacy_flow=legacy_flow)
+               legacy_flow=legacy_flow, requests=requests_by_platform())
 
 
 def _complete_accounts(ctx: click.Context, param, incomplete: str):
@@ -157,8 +157,8 @@ def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool
 
 
 def _plans(app, names: tuple[str, ...]):
-    """Every selected account's plan (an account and a flow): the flow's steps and the objection text, checked before
-    any browser starts."""
+    """Every selected account's plans, one per request it names (an account and a flow), in the accounts file's
+    order: the flow's steps and the objection text, checked before any browser starts."""
     from automation.plan import Plan
     from automation.templates import render_objection
     from flows import flow_for
@@ -166,14 +166,18 @@ def _plans(app, names: tuple[str, ...]):
 
     plans = []
     for account in app.accounts().select(names):
-        flow = flow_for(account.platform)
-        language = expected_language(account.language, account.country)
-        builtin = flow.objection_text(language) if account.template is None else ""
-        objection = render_objection(account, builtin, language, site=flow.site)
-        routing, offered = flow.routing(account.country)
-        plans.append(Plan(account, objection, flow.steps(account, objection), flow.wording, flow=flow.id,
-                          language=language, site=flow.site, domains=flow.domains, routing=routing, offered=offered,
-                          mail_senders=flow.mail_senders))
+        for request in account.requests:
+            flow = flow_for(account.platform, request)
+            language = expected_language(account.language, account.country)
+            objection = ""
+            if flow.objection_text is not None:
+                builtin = flow.objection_text(language) if account.template is None else ""
+                objection = render_objection(account, builtin, language, site=flow.site)
+            routing, offered = flow.routing(account.country)
+            plans.append(Plan(account, objection, flow.steps(account, objection), flow.wording, flow=flow.id,
+                              language=language, site=flow.site, domains=flow.domains, routing=routing,
+                              offered=offered, mail_senders=flow.mail_senders, request=request, title=flow.title,
+                              reviewed=flow.reviewed, texts=flow.texts(account)))
     return plans
 
 
@@ -366,7 +370,7 @@ def status(app, check_mail: bool, as_json: bool) -> None:
         from automation.plan import SiteMail
         from flows import FLOWS
 
-        sites = {flow.id: SiteMail(flow.site, flow.mail_senders, flow.wording) for flow in FLOWS.values()}
+        sites = {flow.id: SiteMail(flow.site, flow.mail_senders, flow.wording, flow.reviewed) for flow in FLOWS.values()}
     rows = status_rows(app, sites, tell=lambda message: click.echo(message, err=True))
     _print_status(rows, as_json)
     overdue = [row[0] for row in rows if row[3] == "overdue"]  # account, flow, platform, status, ...

@@ -34,13 +34,14 @@ class App:
     # platform -> the flow that ledger rows and archive folders from before they named their flow belong to (the
     # CLI asks its flow registry); None: an older ledger cannot be migrated, older folders belong to no flow
     legacy_flow: "LegacyFlow | None" = None
+    requests: dict[str, list[str]] | None = None  # per platform, the requests a flow is registered for
     _keyring: "Keyring | None" = field(default=None, repr=False)
     _ledger: "Ledger | None" = field(default=None, repr=False)
 
     def accounts(self) -> "AccountsFile":
         from automation.config import load_accounts
 
-        return load_accounts(self.config, languages=self.languages, platforms=self.platforms)
+        return load_accounts(self.config, languages=self.languages, platforms=self.platforms, requests=self.requests)
 
     def keyring(self) -> "Keyring":
         if self._keyring is None:
@@ -151,6 +152,20 @@ def _one_at_a_time(terminal: Terminal, progress) -> Callable[[str], str | None]:
     return ask
 
 
+# Why a request the site reviews is not filed again while it waits for the site's email.
+REVIEWED_SKIP = {
+    "submitted": "the site reviews it and its email settles it (status --check-mail looks for it); ",
+    "submitting": ("Send was clicked on a run that stopped before the site's answer, and the site's page cannot say "
+                   "whether it has the request: its email settles it (status --check-mail looks for it); "),
+}
+
+
+def settled_states(plan: "Plan") -> set[str]:
+    """The ledger states in which a new run does not file the plan's request again (unless --force): a request the
+    site reviews is also settled from the moment Send was clicked, as its page never says it has it."""
+    return outcomes.SETTLED_IN_LEDGER | (set(REVIEWED_SKIP) if plan.reviewed else set())
+
+
 def settled_before_running(app: App, plans: list["Plan"], request: RunRequest,
                            terminal: Terminal) -> tuple[list["AccountReport"], list["Plan"]]:
     """Requests that are settled are skipped (unless --force); one whose Send was cut short and whose answer has
@@ -171,12 +186,13 @@ def settled_before_running(app: App, plans: list["Plan"], request: RunRequest,
         if entry and entry.sent_but_unsettled and entry.evidence and not request.rehearse:
             check_mail(app, entry, account, plan.mail, terminal.tell)
             entry = ledger.get(account.name, plan.flow)
-        if entry and entry.status in outcomes.SETTLED_IN_LEDGER and not (request.force or request.rehearse):
-            skipped.append(skip(plan, entry, "--force files again"))
+        if entry and entry.status in settled_states(plan) and not (request.force or request.rehearse):
+            why = REVIEWED_SKIP.get(entry.status, "") if plan.reviewed else ""
+            skipped.append(skip(plan, entry, why + "--force files again"))
         else:
             to_run.append(plan)
     again = {(plan.account.name, plan.flow): entry for plan in to_run
-             if (entry := ledger.get(plan.account.name, plan.flow)) and entry.status in outcomes.SETTLED_IN_LEDGER}
+             if (entry := ledger.get(plan.account.name, plan.flow)) and entry.status in settled_states(plan)}
     if again and not request.rehearse and terminal.interactive:
         asked = [plan for plan in to_run if (plan.account.name, plan.flow) in again]
         sites = sorted({plan.site for plan in asked})
@@ -206,7 +222,7 @@ def check_mail(app: App, entry: "Entry", account: "Account", mail: "SiteMail",
     if verdict is None:
         return None
     seal(folder, app.archive, note=f"{mail.site}'s email: {verdict}")
-    status = verdict if verdict in ("honoured", "refused") else "confirmed"
+    status = verdict if verdict in ("honoured", "refused") else "submitted" if mail.reviewed else "confirmed"
     app.ledger().record(account.name, entry.flow, account.platform, status, evidence=folder,
                         note=f"{mail.site}'s email says: {verdict}")
     return status

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from automation.browser import launch
 from automation.credentials import Keyring
-from automation.jobs import AccountReport, Plan, RunOptions, run_account
+from automation.jobs import AccountReport, Plan, RunOptions, SharedLogin, run_account
 
 log = logging.getLogger(__name__)
 
@@ -72,16 +72,19 @@ class Batch:
         self.reports: dict[tuple[str, str], AccountReport] = {}  # by account and flow
         self.browser_problem: str | None = None
         self.abandoned = False  # a second Ctrl-C left workers running
-        self._queue: queue.Queue[Plan] = queue.Queue()
+        self._queue: queue.Queue[list[Plan]] = queue.Queue()  # one item per account: its requests, in order
         self._questions: queue.Queue[_Question] = queue.Queue()
         self._asking: _Question | None = None
         self._running: set[tuple[str, str]] = set()  # account and flow
         self._lock = threading.Lock()
 
     def run(self) -> list[AccountReport]:
+        accounts: dict[str, list[Plan]] = {}
         for plan in self.plans:
-            self._queue.put(plan)
-        finished = [threading.Event() for _ in range(max(1, min(self.settings.concurrency, len(self.plans))))]
+            accounts.setdefault(plan.account.name, []).append(plan)
+        for requests in accounts.values():
+            self._queue.put(requests)
+        finished = [threading.Event() for _ in range(max(1, min(self.settings.concurrency, len(accounts))))]
         for event in finished:
             threading.Thread(target=self._work, args=(event,), name="worker", daemon=True).start()
         try:
@@ -136,26 +139,33 @@ class Batch:
                 first = True
                 while not self.cancel.is_set():
                     try:
-                        plan = self._queue.get_nowait()
+                        requests = self._queue.get_nowait()
                     except queue.Empty:
                         return
-                    if not first and self._pause(plan):
-                        self._queue.put(plan)
+                    if not first and self._pause(requests[0]):
+                        self._queue.put(requests)
                         return
                     first = False
-                    with self._lock:
-                        self._running.add((plan.account.name, plan.flow))
-                    self.progress.account_started(plan.account.name)
-                    report = run_account(browser, plan, self.keyring, self.options)
-                    with self._lock:
-                        self.reports[(plan.account.name, plan.flow)] = report
-                        self._running.discard((plan.account.name, plan.flow))
-                    self.progress.account_finished(report)
+                    with SharedLogin() as login:  # one login serves all of the account's requests
+                        for plan in requests:
+                            if self.cancel.is_set():
+                                break
+                            self._run_one(browser, plan, login)
         except Exception as error:  # noqa: BLE001 - Chromium would not start or died: say so per account
             self.browser_problem = str(error).splitlines()[0]
             log.debug("worker stopped", exc_info=True)
         finally:
             finished.set()
+
+    def _run_one(self, browser, plan: Plan, login: SharedLogin) -> None:
+        with self._lock:
+            self._running.add((plan.account.name, plan.flow))
+        self.progress.account_started(plan.account.name)
+        report = run_account(browser, plan, self.keyring, self.options, login)
+        with self._lock:
+            self.reports[(plan.account.name, plan.flow)] = report
+            self._running.discard((plan.account.name, plan.flow))
+        self.progress.account_finished(report)
 
     def _pause(self, plan: Plan) -> bool:
         """A person's irregular pause before the next account, shown as its step; True when Ctrl-C came meanwhile."""

@@ -16,6 +16,13 @@
     [accounts.mailbox]         # optional, instead: the mailbox over IMAP (password: `credentials set NAME`)
     host = "imap.example.org"
     user = "anna@example.org"  # tls = "implicit" (993, default) | "starttls" (143) | "plain" (loopback only)
+    requests = ["ai-objection", "third-party-data"]  # optional: what to file (default: the AI objection only)
+    [accounts.third_party_data]  # with "third-party-data": which of the site's choices, the prompts, a screenshot
+    option = "object"          # access | delete | concern | object
+    prompts = "..."            # the prompts that made the AI answer with information about you
+    screenshot = "answer.png"  # a screenshot of that answer (relative to this file)
+    [accounts.disconnect_activity]  # optional, with "disconnect-activity"
+    action = "disconnect-future"    # or "clear-previous"
 
 The README's "The accounts file" has the example with real platforms. Passwords and 2FA secrets never go in this
 file: `submit-objections credentials set NAME` keeps them in the keyring.
@@ -121,6 +128,47 @@ class Mailbox(BaseModel):
         return self
 
 
+# The requests an account may name, in words; which of them a platform offers is the caller's (its flow registry).
+REQUESTS = {
+    "ai-objection": "object to the use of your information for AI (GDPR Art. 21)",
+    "third-party-data": "a request about information from third parties used for AI",
+    "disconnect-activity": "disconnect the activity other businesses share",
+}
+# Each request's own table of options in the accounts file, when it has one.
+REQUEST_TABLES = {"third-party-data": "third_party_data", "disconnect-activity": "disconnect_activity"}
+THIRD_PARTY_OPTIONS = {
+    "access": "access, download or correct the information",
+    "delete": "delete the information",
+    "concern": "a concern about a response from an AI model",
+    "object": "object to or restrict the processing",
+}
+
+
+class ThirdPartyData(BaseModel):
+    """[accounts.third_party_data]: what the request about information from third parties asks, and its evidence."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    option: Literal["access", "delete", "concern", "object"]
+    prompts: str = Field(min_length=1)  # the prompts that produced the AI's response
+    screenshot: Path  # a screenshot of the response (relative paths: to the accounts file)
+
+    @field_validator("prompts")
+    @classmethod
+    def _prompts(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("is empty or only white space")
+        return value.strip()
+
+
+class DisconnectActivity(BaseModel):
+    """[accounts.disconnect_activity]: what to do with the activity other businesses share."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: Literal["disconnect-future", "clear-previous"] = "disconnect-future"
+
+
 class Account(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -134,6 +182,23 @@ class Account(BaseModel):
     template: Path | None = None
     maildir: Path | None = None
     mailbox: Mailbox | None = None
+    requests: list[str] = ["ai-objection"]
+    third_party_data: ThirdPartyData | None = None
+    disconnect_activity: DisconnectActivity | None = None
+
+    @field_validator("requests")
+    @classmethod
+    def _requests(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("is empty; name at least one request, for example [\"ai-objection\"]")
+        unknown = [name for name in value if name not in REQUESTS]
+        if unknown:
+            raise ValueError(f"names {', '.join(map(repr, unknown))}, which is no request the tool knows (requests: "
+                             f"{', '.join(REQUESTS)})")
+        twice = sorted({name for name in value if value.count(name) > 1})
+        if twice:
+            raise ValueError(f"names {', '.join(map(repr, twice))} twice; name each request once")
+        return value
 
     @field_validator("name")
     @classmethod
@@ -213,10 +278,12 @@ class AccountsFile(BaseModel):
         return self.select([name])[0]
 
 
-def load_accounts(path: Path, languages: list[str] | None = None, platforms: list[str] | None = None) -> AccountsFile:
+def load_accounts(path: Path, languages: list[str] | None = None, platforms: list[str] | None = None,
+                  requests: dict[str, list[str]] | None = None) -> AccountsFile:
     """`languages`: the languages an account may name (those the flows have wording and texts for); `platforms`: the
     platforms a flow is registered for, which the caller takes from its registry (this module knows none). With
-    None, any platform passes here, and the caller's registry refuses one it has no flow for."""
+    None, any platform passes here, and the caller's registry refuses one it has no flow for. `requests`: per
+    platform, the requests a flow is registered for (None: any request the tool knows passes here)."""
     path = Path(path).expanduser()
     if not path.is_file():
         raise ConfigError(
@@ -255,6 +322,12 @@ def load_accounts(path: Path, languages: list[str] | None = None, platforms: lis
             raise ConfigError(f"{path}: account #{index + 1} is {found.get(type(entry), 'a value')}, not a table",
                               hint="write each account as an [[accounts]] table with name, platform, login, ...")
         merged = {**defaults, **entry}
+        table = merged.get("third_party_data")
+        if isinstance(table, dict) and isinstance(table.get("screenshot"), str):
+            try:
+                merged["third_party_data"] = {**table, "screenshot": _resolve(path, table["screenshot"])}
+            except (ValueError, RuntimeError, OSError):
+                pass  # the screenshot's own check below names it
         for key in ("template", "maildir"):
             if isinstance(merged.get(key), str):
                 try:
@@ -278,6 +351,7 @@ def load_accounts(path: Path, languages: list[str] | None = None, platforms: lis
             line = _line_of(text, index, "language")
             raise ConfigError(f"{path}:{line}: account {account.name!r}: field 'language' {account.language!r} has no "
                               "wording tables yet", hint=f"languages the tool knows: {', '.join(languages)}")
+        _check_requests(path, text, index, account, requests)
         accounts.append(account)
     try:
         settings = Settings.model_validate(raw.get("settings", {}))
@@ -293,6 +367,57 @@ def load_accounts(path: Path, languages: list[str] | None = None, platforms: lis
     return AccountsFile(path=path, accounts=accounts, settings=settings)
 
 
+def _check_requests(path: Path, text: str, index: int, account: Account,
+                    offered: dict[str, list[str]] | None) -> None:
+    """Each request the account names: one its platform has a flow for, with its table; its table's files exist."""
+    label = f"account {account.name!r}"
+
+    def where(field: str) -> str:
+        line = _line_of(text, index, field)
+        return f"{path}:{line}" if line else str(path)
+
+    if offered is not None:
+        has = offered.get(account.platform, [])
+        missing = [name for name in account.requests if name not in has]
+        if missing:
+            raise ConfigError(
+                f"{where('requests')}: {label}: field 'requests' names {', '.join(map(repr, missing))}, which "
+                f"{account.platform} has no flow for",
+                hint=f"{account.platform} offers: {', '.join(has) or 'nothing yet'}; remove it from 'requests', or "
+                "file it with an account of a platform that offers it")
+    for request, table in REQUEST_TABLES.items():
+        given = getattr(account, table) is not None
+        if request in account.requests and not given and request == "third-party-data":
+            raise ConfigError(
+                f"{where('requests')}: {label}: field 'requests' names \"{request}\" but the account has no "
+                f"[accounts.{table}] table",
+                hint=f"add [accounts.{table}] below this account with option (one of "
+                f"{', '.join(THIRD_PARTY_OPTIONS)}), prompts = \"...\" and screenshot = \"FILE\"")
+        if given and request not in account.requests:
+            raise ConfigError(
+                f"{where(table)}: {label}: [accounts.{table}] is given but 'requests' does not name \"{request}\"",
+                hint=f"add \"{request}\" to requests = [...], or remove the table")
+    data = account.third_party_data
+    if data is not None and "third-party-data" in account.requests:
+        shot = data.screenshot
+        problem = ("no such file" if not shot.exists() else "not a file" if not shot.is_file() else
+                   "not readable" if not _readable(shot) else None)
+        if problem:
+            raise ConfigError(
+                f"{where('third_party_data.screenshot')}: {label}: field 'third_party_data.screenshot': {problem}: "
+                f"{shot}",
+                hint="name the screenshot of the AI's response (a PNG or JPEG file), as a path relative to this "
+                "file or from your home (~/...)")
+
+
+def _readable(file: Path) -> bool:
+    try:
+        with file.open("rb"):
+            return True
+    except OSError:
+        return False
+
+
 def _resolve(config_path: Path, value: str) -> Path:
     candidate = Path(value).expanduser()
     return candidate if candidate.is_absolute() else (config_path.parent / candidate).resolve()
@@ -305,8 +430,11 @@ def _located(path: Path, text: str, index: int, entry: dict, error: ValidationEr
     line = _line_of(text, index, field)
     where = f"{path}:{line}" if line else str(path)
     if first["type"] == "extra_forbidden":
-        model = Mailbox if field.startswith("mailbox.") else Account
-        hint = f"allowed fields{' of [accounts.mailbox]' if model is Mailbox else ''}: {', '.join(model.model_fields)}"
+        tables = {"mailbox": Mailbox, "third_party_data": ThirdPartyData, "disconnect_activity": DisconnectActivity}
+        table_name = field.partition(".")[0] if "." in field else ""
+        model = tables.get(table_name, Account)
+        hint = (f"allowed fields{f' of [accounts.{table_name}]' if model is not Account else ''}: "
+                f"{', '.join(model.model_fields)}")
         if any(word in field.rpartition(".")[2].lower() for word in ("password", "passwd", "secret", "totp")):
             name = entry.get("name") if isinstance(entry.get("name"), str) else "NAME"
             hint = (f"secrets never go in this file: remove it and run `{command('credentials', name)}`, which keeps "

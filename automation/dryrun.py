@@ -27,12 +27,25 @@ def dry_run_lines(plans: list["Plan"], mirror: str | None, keyring: "Keyring | N
     lines = ["Dry run: no browser is started, nothing is sent, no secret is read."]
     if mirror:
         lines.append(f"The site's hosts would be served from the mirror {mirror}; every other host blocked.")
+    requests: dict[str, list[str]] = {}
+    for plan in plans:
+        requests.setdefault(plan.account.name, []).append(plan.request)
     for plan in plans:
         account = plan.account
         say = (lambda p: lambda key: p.wording.say(key, p.language))(plan)
-        lines += ["", f"Account {account.name} ({account.platform}, login {account.login}, country {account.country})",
-                  f"  Language expected: {language_name(plan.language)} ({plan.language}); {plan.site}'s wording is "
-                  "matched in that language first, then in every other the tool knows"]
+        own = requests[account.name]
+        lines += ["", f"Account {account.name} ({account.platform}, login {account.login}, country {account.country})"]
+        if len(own) > 1:
+            lines.append(f"  Request {own.index(plan.request) + 1} of {len(own)}: {plan.request} "
+                         f"({plan.title or plan.flow}; flow {plan.flow}); one login serves all {len(own)}, one after "
+                         "another in one browser")
+        else:
+            lines.append(f"  Request: {plan.request} ({plan.title or plan.flow}; flow {plan.flow})")
+        if plan.reviewed:
+            lines.append(f"  {plan.site} reviews this request rather than confirming it: once sent it is "
+                         f"'submitted', and {plan.site}'s email settles it")
+        lines.append(f"  Language expected: {language_name(plan.language)} ({plan.language}); {plan.site}'s wording "
+                     "is matched in that language first, then in every other the tool knows")
         if plan.routing:
             lines.append(f"  Where: {plan.routing}")
         for kind, what in SECRETS.items():
@@ -44,7 +57,12 @@ def dry_run_lines(plans: list["Plan"], mirror: str | None, keyring: "Keyring | N
         lines.append(f"  {plan.site}'s emailed code: {mail_source_name(account)}")
         lines.append("  Steps (every step and branch: --dry-run -v):" if not full else "  Steps:")
         lines += (plan_lines if full else summary_lines)(plan.steps, say, indent="    ")
-        source = f"your template {account.template}" if account.template else f"built-in, {language_name(plan.language)}"
-        lines.append(f"  Objection text ({source}):")
-        lines += [f"    | {line}" for line in plan.objection.splitlines()]
+        if plan.objection:
+            source = (f"your template {account.template}" if account.template
+                      else f"built-in, {language_name(plan.language)}")
+            lines.append(f"  Objection text ({source}):")
+            lines += [f"    | {line}" for line in plan.objection.splitlines()]
+        for title, text in plan.texts:
+            lines.append(f"  {title}:")
+            lines += [f"    | {line}" for line in text.splitlines()]
     return lines

@@ -138,6 +138,8 @@ def _fits(wanted: FormField, control: Control, by_label: bool) -> bool:
         return control.structure == "select"
     if wanted.structure == "email":
         return control.structure == "email" or (by_label and control.structure == "text")
+    if wanted.structure == "text":
+        return control.structure == "text" and control.type not in ("password",)
     return control.structure == "textarea" or (by_label and control.structure == "text")
 
 
@@ -171,7 +173,8 @@ def assign(step: FillForm, controls: list[Control], wording: Wording, language: 
             result.found_by[wanted.name] = f'by its label "{control.name or control.group}" ({matched})'
             taken.add(control.index)
             continue
-        kind = {"select": "drop-down list", "email": "e-mail field", "textarea": "text area"}[wanted.structure]
+        kind = {"select": "drop-down list", "email": "e-mail field", "textarea": "text area",
+                "text": "text field"}[wanted.structure]
         others = [c for c in controls if c.index not in taken and c.index not in known and _fits(wanted, c, False)]
         if len(others) == 1:
             result.controls[wanted.name] = others[0]

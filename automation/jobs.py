@@ -135,8 +135,44 @@ def no_code(account: Account, options: RunOptions, looked: bool) -> str:
             "the code")
 
 
-def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions) -> AccountReport:
-    """One account in a fresh browser context; whatever happens, a report, and a receipt once a page was reached."""
+# How a request was signed in when an earlier request of the same account in this run had logged in already.
+REUSED_LOGIN = "this run's login for the account's earlier request (the same browser)"
+
+
+class SharedLogin:
+    """One browser context for all of an account's requests in a run: the first request logs in (or finds its saved
+    session signed in), and each later one walks its flow in the same context, so it finds the site signed in and
+    the site sees one login. A request that did not end signed in leaves the next one a fresh context."""
+
+    def __init__(self) -> None:
+        self.context = None
+        self.domains: tuple[str, ...] | None = None
+
+    def serves(self, plan: Plan) -> bool:
+        return self.context is not None and self.domains == plan.domains
+
+    def keep(self, context, plan: Plan) -> None:
+        self.context, self.domains = context, plan.domains
+
+    def close(self) -> None:
+        if self.context is not None:
+            try:
+                self.context.close()
+            except PlaywrightError:
+                pass
+        self.context, self.domains = None, None
+
+    def __enter__(self) -> "SharedLogin":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions,
+                shared: SharedLogin | None = None) -> AccountReport:
+    """One account's request, in a fresh browser context or in `shared`, the one its earlier requests in this run
+    signed in; whatever happens, a report, and a receipt once a page was reached."""
     account = plan.account
     started = utc_now()
     if not plan.offered:
@@ -146,12 +182,15 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     evidence = EvidenceFolder(options.archive, account.name, plan.flow, started)
     previous = options.ledger.get(account.name, plan.flow) if options.ledger else None
     saved = None if options.sessions is None or options.fresh_login else options.sessions.load(account.name)
-    result, screenshot = _walk(browser, plan, keyring, options, evidence, started, saved)
-    if saved is not None and _stale_session(result) and not options.cancelled():
+    reused = shared is not None and shared.serves(plan)
+    result, screenshot = _walk(browser, plan, keyring, options, evidence, started, saved, shared)
+    if (saved is not None or reused) and _stale_session(result) and not options.cancelled():
         # A saved session that led somewhere the flow does not know gets one fresh login before the account fails.
         log.info("%s: the saved session led to a page the flow does not know; logging in afresh", account.name)
         first_reason = result.reason
-        result, screenshot = _walk(browser, plan, keyring, options, evidence, started, None)
+        if shared is not None:
+            shared.close()
+        result, screenshot = _walk(browser, plan, keyring, options, evidence, started, None, shared)
         result.notes["fresh_login_after"] = first_reason
     if result.status == "failed" and options.cancelled():  # whatever failed after Ctrl-C failed because of it
         log.info("%s: after Ctrl-C: %s", account.name, result.reason)
@@ -172,7 +211,8 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
         "sent": "sent_at" in result.notes,  # whether Send was clicked; `fields` is then exactly what was sent
         "fields": result.fields,
         "fields_found_by": json.loads(result.notes.get("fields_found_by", "{}")),
-        "objection_text": plan.objection,
+        "request": plan.request,
+        "objection_text": plan.objection or None,
         "confirmation_text": result.notes.get("confirmation_text"),
         "page_said": result.notes.get("already_objected_text") or result.notes.get("page_said"),
         "logged_in_with": result.notes.get("logged_in_with"),
@@ -200,13 +240,15 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
 
 
 def _stale_session(result: Result) -> bool:
-    return (result.status in ("failed", "form_changed") and result.notes.get("logged_in_with") == "saved session"
-            and "sent_at" not in result.notes)
+    return (result.status in ("failed", "form_changed")
+            and result.notes.get("logged_in_with") in ("saved session", REUSED_LOGIN) and "sent_at" not in result.notes)
 
 
 def _walk(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions, evidence: EvidenceFolder,
-          started: dt.datetime, saved: dict | None) -> tuple[Result, Path | None]:
-    """The flow's steps in a fresh context (with the saved session, if given); the result and a final screenshot."""
+          started: dt.datetime, saved: dict | None, shared: SharedLogin | None = None) -> tuple[Result, Path | None]:
+    """The flow's steps in the shared context when it serves the plan, else in a fresh one (with the saved session,
+    if given); the result and a final screenshot. A context that ends signed in is kept in `shared` for the
+    account's next request."""
     account = plan.account
     job = Job(
         account_name=account.name,
@@ -225,13 +267,21 @@ def _walk(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions, e
         settle=settle if options.mirror else (lambda page: None),
         on_send=_ledger_writer(options, plan, evidence),
     )
-    context = new_context(browser, options.mirror, storage_state=saved, language=plan.language,
-                          country=account.country, domains=plan.domains)
+    reused = shared is not None and shared.serves(plan)
+    if reused:
+        context = shared.context
+    else:
+        if shared is not None:
+            shared.close()
+        context = new_context(browser, options.mirror, storage_state=saved, language=plan.language,
+                              country=account.country, domains=plan.domains)
     if options.trace is not None:
         job.tracer = Tracer(context, options.trace / account.name / submission_name(started, plan.flow))
-    runner = Runner(context.new_page(), job)
+    page = context.new_page()
+    runner = Runner(page, job)
     screenshot = None
     result: Result | None = None
+    browser_gone = False
     try:
         result = runner.run(plan.steps)
         if result.status not in OWN_EVIDENCE:
@@ -239,6 +289,7 @@ def _walk(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions, e
     except ExpectedError as error:  # e.g. the keyring was locked when a secret was needed
         result = Result("failed", str(error).replace("\n  hint:", ";"), runner.fields, runner.notes)
     except PlaywrightError as error:  # the browser itself went away
+        browser_gone = True
         result = Result("failed", f"the browser stopped: {error.message.splitlines()[0]}", runner.fields, runner.notes)
     except Exception as error:  # noqa: BLE001 - one account's bug must not stop the others
         log.debug("unexpected error for %s", account.name, exc_info=True)
@@ -248,10 +299,22 @@ def _walk(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions, e
         if job.tracer is not None:
             _close_trace(job.tracer)
         _keep_session(context, options, account.name, result)
-        try:
-            context.close()
-        except PlaywrightError:
-            pass
+        signed_in = result is not None and result.notes.get("signed_in") == "yes"
+        if shared is not None and signed_in and not browser_gone and not options.cancelled():
+            shared.keep(context, plan)  # the account's next request finds it signed in
+            try:
+                page.close()
+            except PlaywrightError:
+                shared.close()
+        else:
+            if shared is not None and shared.context is context:
+                shared.context, shared.domains = None, None
+            try:
+                context.close()
+            except PlaywrightError:
+                pass
+    if reused and result.notes.get("logged_in_with") == "saved session":
+        result.notes["logged_in_with"] = REUSED_LOGIN
     return result, screenshot
 
 

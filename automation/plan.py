@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from automation.config import Account
 from automation.steps import Step
@@ -17,6 +17,7 @@ class SiteMail:
     site: str
     senders: tuple[str, ...]
     wording: Wording
+    reviewed: bool = False  # the site reviews the request: an email that only acknowledges it leaves it submitted
 
 
 @dataclass
@@ -32,7 +33,13 @@ class Plan:
     routing: str = ""  # what to expect in the account's country, in words (the site's page still decides)
     offered: bool = True  # whether the site is known to offer the form in the account's country
     mail_senders: tuple[str, ...] = ()  # the domains the site's emails come from; no other sender's mail counts
+    request: str = "ai-objection"  # the accounts file's name of the request this plan files
+    title: str = ""  # what the flow files, in a few words
+    # the site reviews the request rather than confirming it: once sent, a new run does not file it again
+    reviewed: bool = False
+    # other texts the steps send, as a dry run shows them: (what it is, the text)
+    texts: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def mail(self) -> SiteMail:
-        return SiteMail(self.site, self.mail_senders, self.wording)
+        return SiteMail(self.site, self.mail_senders, self.wording, self.reviewed)

@@ -9,6 +9,7 @@ here assumes success.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import re
@@ -407,6 +408,18 @@ class Runner:
                                "under any name the tool knows; nothing was sent" + self._snapshot_note())
         locator.select_option(value=chosen["value"]) if chosen["value"] else locator.select_option(label=chosen["label"])
         return chosen["label"]
+
+    def _upload(self, step: s.Upload) -> None:
+        path = Path(step.path)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise FlowFinished("failed", f"the file to attach, {path}, cannot be read ({error.strerror or error}); "
+                               "nothing was sent: put it back or name another in the accounts file") from None
+        self.find(step.target).set_input_files(str(path))
+        if step.record_as:
+            digest = hashlib.sha256(data).hexdigest()
+            self.fields[step.record_as] = f"{path.name} ({len(data)} bytes, SHA-256 {digest})"
 
     def _check(self, step: s.Check) -> None:
         self.find(step.target).check()

@@ -148,10 +148,11 @@ class FormField(_Frozen):
 
     name: str  # the receipt's name for it: country, email, reason
     label: str  # wording key of its label
-    structure: Literal["select", "email", "textarea"]
+    structure: Literal["select", "email", "textarea", "text"]  # text: a one-line text field (a name)
     value: str  # for a country select: the ISO 3166 code, chosen by the country's name in the page's language
     country: bool = False
     needed: bool = True  # False: filled when the form has it; True: a form without it is one the tool does not know
+    shown: str | None = None  # what a plan says for a long value ("the prompts"); default: "the objection text"
 
 
 class FillForm(_Frozen):
@@ -166,10 +167,23 @@ class FillForm(_Frozen):
     optional_marker: str | None = None  # wording key of a label's "(Optional)"
 
     def describe(self, say: Say = plain) -> str:
-        parts = [f"{f.name} ({'the country' if f.country else repr(f.value) if len(f.value) <= 40 else 'the objection text'})"
+        parts = [f"{f.name} ({'the country' if f.country else repr(f.value) if len(f.value) <= 40 else f.shown or 'the objection text'})"
                  for f in self.fields]
         return (f"{self.purpose}: check the form's fields, then fill {', '.join(parts)}; stop without filling if it "
                 "asks for something the tool does not know")
+
+
+class Upload(_Frozen):
+    """Attaches a file (a screenshot the accounts file names) to the file field `target` finds by its label. A file
+    that is gone by then stops the flow before anything is sent."""
+
+    kind: Literal["upload"] = "upload"
+    target: Target
+    path: str  # an absolute path, checked when the accounts file was read
+    record_as: str | None = None  # receipt field name: the file's name, size and SHA-256 go into the receipt
+
+    def describe(self, say: Say = plain) -> str:
+        return f"attach the file {self.path} to {self.target.describe(say)}"
 
 
 class Check(_Frozen):
@@ -298,8 +312,8 @@ class Branch(_Frozen):
 
 
 Step = Annotated[
-    Union[Goto, Click, Fill, TypeSecret, FillForm, Check, Screenshot, Submit, EmailCode, ExpectGone, Capture, Record,
-          HandOff, Outcome, Branch],
+    Union[Goto, Click, Fill, TypeSecret, FillForm, Upload, Check, Screenshot, Submit, EmailCode, ExpectGone, Capture,
+          Record, HandOff, Outcome, Branch],
     Field(discriminator="kind"),
 ]
 

@@ -32,7 +32,7 @@ def _extra_flows() -> list[Flow]:
     return found
 
 
-# Each platform's objection flow comes first among its flows: it is the one flow_for and legacy_flow name.
+# Each platform's objection flow comes first among its flows: it is the one legacy_flow names.
 FLOWS: dict[str, Flow] = {flow.id: flow for flow in (facebook.FLOW, instagram.FLOW, *_extra_flows())}
 
 
@@ -46,11 +46,23 @@ def legacy_flow(platform: str) -> str | None:
     return next((flow.id for flow in FLOWS.values() if flow.platform == platform), None)
 
 
-def flow_for(platform: str) -> Flow:
+def requests_by_platform() -> dict[str, list[str]]:
+    """Per platform, the requests (accounts-file names) a flow is registered for, in registration order."""
+    offered: dict[str, list[str]] = {}
     for flow in FLOWS.values():
-        if flow.platform == platform:
+        names = offered.setdefault(flow.platform, [])
+        if flow.request not in names:
+            names.append(flow.request)
+    return offered
+
+
+def flow_for(platform: str, request: str = "ai-objection") -> Flow:
+    for flow in FLOWS.values():
+        if flow.platform == platform and flow.request == request:
             return flow
-    raise ConfigError(
-        f"no flow for platform {platform!r} yet",
-        hint=f"platforms with a flow: {', '.join(sorted({flow.platform for flow in FLOWS.values()}))}",
-    )
+    offered = requests_by_platform()
+    if platform not in offered:
+        raise ConfigError(f"no flow for platform {platform!r} yet",
+                          hint=f"platforms with a flow: {', '.join(sorted(offered))}")
+    raise ConfigError(f"{platform} has no flow for the request {request!r}",
+                      hint=f"{platform} offers: {', '.join(offered[platform])}")

@@ -21,12 +21,20 @@ class Flow:
     domains: tuple[str, ...]  # the site's domains: a mirror serves them and their subdomains, and blocks the rest
     wording: Wording  # the tables its steps' wording keys are looked up in
     build: Callable[[Account, str], list[Step]]  # (account, rendered objection text) -> steps
-    objection_text: Callable[[str], str]  # language -> the built-in text, used when an account names no template
+    # language -> the built-in objection text, used when an account names no template; None: the flow sends no
+    # objection text (its steps say what they send)
+    objection_text: Callable[[str], str] | None
     # country -> what to expect there, told before any browser starts, and whether the site offers the form there
     routing: Callable[[str], tuple[str, bool]] = lambda country: ("", True)
     # The domains the site's emails come from (its codes, its answers; subdomains count). Mail from anywhere else is
     # never read as the site's: a look-alike sender's code is never typed. None declared: no email counts.
     mail_senders: tuple[str, ...] = ()
+    request: str = "ai-objection"  # the accounts file's request name this flow serves (automation.config.REQUESTS)
+    # True: the site reviews the request instead of confirming it on screen; once sent (`submitted`), a new run does
+    # not file it again (the site's page cannot say it has it), and the site's email settles it
+    reviewed: bool = False
+    # account -> other texts its steps send, as a dry run shows them: (what it is, the text)
+    texts: Callable[[Account], list[tuple[str, str]]] = lambda account: []
 
     def steps(self, account: Account, objection: str) -> list[Step]:
         return self.build(account, objection)
