@@ -177,7 +177,7 @@ def _plans(app, names: tuple[str, ...]):
             plans.append(Plan(account, objection, flow.steps(account, objection), flow.wording, flow=flow.id,
                               language=language, site=flow.site, domains=flow.domains, routing=routing,
                               offered=offered, mail_senders=flow.mail_senders, request=request, title=flow.title,
-                              reviewed=flow.reviewed, texts=flow.texts(account)))
+                              reviewed=flow.reviewed, mail_about=flow.mail_about, texts=flow.texts(account)))
     return plans
 
 
@@ -370,7 +370,8 @@ def status(app, check_mail: bool, as_json: bool) -> None:
         from automation.plan import SiteMail
         from flows import FLOWS
 
-        sites = {flow.id: SiteMail(flow.site, flow.mail_senders, flow.wording, flow.reviewed) for flow in FLOWS.values()}
+        sites = {flow.id: SiteMail(flow.site, flow.mail_senders, flow.wording, flow.reviewed, flow.mail_about)
+                 for flow in FLOWS.values()}
     rows = status_rows(app, sites, tell=lambda message: click.echo(message, err=True))
     _print_status(rows, as_json)
     overdue = [row[0] for row in rows if row[3] == "overdue"]  # account, flow, platform, status, ...

@@ -13,6 +13,7 @@ import http.client
 import json
 import logging
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -130,8 +131,34 @@ def new_context(browser: Browser, mirror: str | None, storage_state: dict | None
                                   viewport={"width": 1280, "height": 900}, storage_state=storage_state)
     context.set_default_timeout(15_000)
     if mirror:
-        context.route("**/*", _mirror_handler(mirror, domains))
+        uploads: dict[str, bytes] = {}
+        context._submit_objections_uploads = uploads  # what remember_upload fills for this context
+        context.route("**/*", _mirror_handler(mirror, domains, uploads))
     return context
+
+
+def remember_upload(context: BrowserContext, path: Path) -> None:
+    """A file a step attached to a form in this context. Chromium hands an intercepted request's uploaded files to
+    the route handler without their content, so with a mirror the handler puts these bytes back into the form the
+    page sends (by the file's name); without a mirror the browser sends the file itself and nothing is kept."""
+    uploads = getattr(context, "_submit_objections_uploads", None)
+    if uploads is not None:
+        uploads[path.name] = path.read_bytes()
+
+
+def with_uploads(body: bytes | None, content_type: str, uploads: dict[str, bytes]) -> bytes | None:
+    """A multipart/form-data body whose empty file parts get the bytes of the attached file of the same name."""
+    found = re.search(r'boundary="?([^";\s]+)"?', content_type or "")
+    if not body or not uploads or "multipart/form-data" not in (content_type or "") or not found:
+        return body
+    delimiter = b"--" + found.group(1).encode("latin-1")
+    pieces = []
+    for piece in body.split(delimiter):
+        head, gap, rest = piece.partition(b"\r\n\r\n")
+        name = re.search(rb'filename="([^"]*)"', head) if gap else None
+        data = uploads.get(name.group(1).decode("utf-8", "replace")) if name else None
+        pieces.append(head + gap + data + b"\r\n" if data is not None and rest == b"\r\n" else piece)
+    return delimiter.join(pieces)
 
 
 @dataclass
@@ -170,7 +197,7 @@ def forward(target: str, method: str, headers: dict[str, str], body: bytes | Non
         connection.close()
 
 
-def _mirror_handler(mirror: str, domains: tuple[str, ...]):
+def _mirror_handler(mirror: str, domains: tuple[str, ...], uploads: dict[str, bytes] | None = None):
     def handle(route: Route) -> None:
         request = route.request
         parts = urlsplit(request.url)
@@ -179,7 +206,7 @@ def _mirror_handler(mirror: str, domains: tuple[str, ...]):
             route.abort("blockedbyclient")
             return
         try:
-            answer = _fetch(mirror, request, domains)
+            answer = _fetch(mirror, request, domains, uploads)
         except OSError as error:
             log.warning("mirror did not answer for %s%s: %s", parts.hostname, parts.path, type(error).__name__)
             route.abort("connectionrefused")
@@ -198,10 +225,16 @@ def _mirror_handler(mirror: str, domains: tuple[str, ...]):
     return handle
 
 
-def _fetch(mirror: str, request: Request, domains: tuple[str, ...]) -> Answer | None:
+def _fetch(mirror: str, request: Request, domains: tuple[str, ...],
+           uploads: dict[str, bytes] | None = None) -> Answer | None:
     """The mirror's answer; a subresource's redirects are followed here (None if one leaves the site's hosts)."""
     url, method, body = request.url, request.method, request.post_data_buffer
     headers = request.all_headers()
+    if uploads and body:
+        completed = with_uploads(body, headers.get("content-type", ""), uploads)
+        if completed is not body:
+            body = completed
+            headers = {name: value for name, value in headers.items() if name.lower() != "content-length"}
     answer = forward(mirror_address(mirror, url), method, headers, body)
     for _ in range(MAX_REDIRECTS):
         if not answer.location or request.is_navigation_request():

@@ -185,7 +185,9 @@ def assign(step: FillForm, controls: list[Control], wording: Wording, language: 
                               f"no label says which of the form's {len(others)} {kind}s is the {wanted.name}, "
                               "and the tool does not guess")
             return result
-    unknown = [c for c in controls if c.index not in taken and is_required(c, wording, step) and not _answered(c, controls)]
+    later = {c.index for c in controls for key in step.later if wording.matches(key, c.name or c.group)}
+    unknown = [c for c in controls if c.index not in taken | later and is_required(c, wording, step)
+               and not _answered(c, controls)]
     if unknown:
         result.problem = ("the form asks for something the tool has no value for: "
                           + "; ".join(f"a required {c.described()}" for c in unknown))

@@ -375,6 +375,8 @@ def keep_answers(messages, address: str, since: dt.datetime, folder: Path, mail:
     """Saves each of the site's answers not saved yet into the submission folder; returns the latest verdict."""
     verdict = None
     for message, raw in mailcodes.answers_from_site(messages, address, since, mail.senders):
+        if mail.about and not mailcodes.is_about(message, mail.wording, mail.about):
+            continue  # the site's answer to another request of the account
         name = f"{file_stem(mail.site)}-email-{mailcodes.sent_at(message).strftime('%Y%m%dT%H%M%SZ')}.eml"
         if not (folder / name).exists():
             write_private(folder / name, raw)

@@ -131,6 +131,11 @@ def answers_from_site(messages: list[tuple[EmailMessage, bytes]], address: str, 
     return [(message, raw) for _, message, raw in sorted(found, key=lambda item: item[0])]
 
 
+def is_about(message: EmailMessage, wording: Wording, key: str) -> bool:
+    """Whether the email's subject or text matches the wording key `key` (what the request it answers is about)."""
+    return wording.matches(key, " ".join(f"{message.get('Subject', '')}\n{message_text(message)}".split()))
+
+
 def verdict(message: EmailMessage, wording: Wording) -> str:
     """'refused', 'honoured', or 'received' when the email only acknowledges the request (wording keys
     email_refused and email_honoured, in any language)."""

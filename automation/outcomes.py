@@ -38,7 +38,7 @@ class State:
 STATES: tuple[State, ...] = (
     State("confirmed", "confirmed", ExitCode.OK, "confirmed",
           "wait for the site's email (status --check-mail looks for it)", settled=True),
-    State("submitted", "sent, answer not recognised", ExitCode.OK, "submitted",
+    State("submitted", "sent, awaiting the answer", ExitCode.OK, "submitted",
           "run again or status --check-mail: the page or the site's email settles it; nothing is sent twice"),
     State("honoured", "honoured", ExitCode.OK, "honoured", "nothing: the site says it honours the request",
           settled=True),

@@ -18,6 +18,7 @@ class SiteMail:
     senders: tuple[str, ...]
     wording: Wording
     reviewed: bool = False  # the site reviews the request: an email that only acknowledges it leaves it submitted
+    about: str | None = None  # wording key an email must match to be about this request; None: any of the site's
 
 
 @dataclass
@@ -37,9 +38,10 @@ class Plan:
     title: str = ""  # what the flow files, in a few words
     # the site reviews the request rather than confirming it: once sent, a new run does not file it again
     reviewed: bool = False
+    mail_about: str | None = None  # wording key the site's email about this request matches (None: any)
     # other texts the steps send, as a dry run shows them: (what it is, the text)
     texts: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def mail(self) -> SiteMail:
-        return SiteMail(self.site, self.mail_senders, self.wording, self.reviewed)
+        return SiteMail(self.site, self.mail_senders, self.wording, self.reviewed, self.mail_about)

@@ -23,6 +23,7 @@ from playwright.sync_api import Error as PlaywrightError, Locator, Page
 
 from automation import forms, outcomes, steps as s
 from automation.archive import EvidenceFolder, iso, utc_now
+from automation.browser import remember_upload
 from automation.countries import country_names
 from automation.errors import FlowError
 from automation.tracing import Tracer
@@ -233,6 +234,7 @@ class Runner:
         "code": "input[autocomplete=one-time-code], input[inputmode=numeric], input:not([type]), input[type=text], "
                 "input[type=tel], input[type=number]",
         "submit": "button[type=submit], input[type=submit]",
+        "file": "input[type=file]",
     }
 
     def _structure(self, kind: str) -> Locator:
@@ -416,6 +418,7 @@ class Runner:
         except OSError as error:
             raise FlowFinished("failed", f"the file to attach, {path}, cannot be read ({error.strerror or error}); "
                                "nothing was sent: put it back or name another in the accounts file") from None
+        remember_upload(self.page.context, path)  # with a mirror, its bytes go into the form the page sends
         self.find(step.target).set_input_files(str(path))
         if step.record_as:
             digest = hashlib.sha256(data).hexdigest()

@@ -16,10 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Status = Literal["confirmed", "submitted", "already_objected", "not_eligible", "needs_owner", "form_changed", "failed"]
 SecretKind = Literal["password", "totp"]
 # What an element is on the page, for the structural fallback: the only visible element of this kind.
-Structure = Literal["password", "login", "email", "select", "textarea", "code", "submit"]
+Structure = Literal["password", "login", "email", "select", "textarea", "code", "submit", "file"]
 STRUCTURE_WORDS = {
     "password": "password field", "login": "text field beside the password field", "email": "e-mail field",
     "select": "drop-down list", "textarea": "text area", "code": "code field", "submit": "submit button",
+    "file": "file field",
 }
 
 Say = Callable[[str], str]  # a wording key -> the words a person reads ('"Send"')
@@ -163,6 +164,7 @@ class FillForm(_Frozen):
     purpose: str
     fields: list[FormField]
     known: list[str] = []  # wording keys of controls the tool recognises and leaves as they are
+    later: list[str] = []  # wording keys of controls a later step fills (a file to attach): required, but not unknown
     required_marker: str | None = None  # wording key of a label's "(Required)"
     optional_marker: str | None = None  # wording key of a label's "(Optional)"
 

@@ -102,6 +102,13 @@ class Wording:
                                   f"{', '.join(sorted(unknown))}")
         return cls(tables, modes, reference)
 
+    def combined(self, own: "Wording") -> "Wording":
+        """These tables with a flow's `own` tables over them, per language: a flow that shares the site's login keys
+        keeps its own keys in its own folder; where both have a key, `own`'s phrasings and mode win."""
+        tables = {language: {**self.tables.get(language, {}), **own.tables.get(language, {})}
+                  for language in dict.fromkeys([*self.tables, *own.tables])}
+        return Wording(tables, {**self.modes, **own.modes}, self.reference)
+
     @property
     def languages(self) -> list[str]:
         return sorted(self.tables)

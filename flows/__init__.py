@@ -11,7 +11,7 @@ import importlib
 import os
 
 from automation.errors import ConfigError
-from flows import facebook, instagram
+from flows import facebook, instagram, third_party_data
 from flows.base import Flow
 
 EXTRA_FLOWS = "SUBMIT_OBJECTIONS_FLOWS"
@@ -33,7 +33,8 @@ def _extra_flows() -> list[Flow]:
 
 
 # Each platform's objection flow comes first among its flows: it is the one legacy_flow names.
-FLOWS: dict[str, Flow] = {flow.id: flow for flow in (facebook.FLOW, instagram.FLOW, *_extra_flows())}
+FLOWS: dict[str, Flow] = {flow.id: flow for flow in (facebook.FLOW, instagram.FLOW, third_party_data.FLOW,
+                                                     *_extra_flows())}
 
 
 def platforms() -> list[str]:

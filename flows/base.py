@@ -33,6 +33,7 @@ class Flow:
     # True: the site reviews the request instead of confirming it on screen; once sent (`submitted`), a new run does
     # not file it again (the site's page cannot say it has it), and the site's email settles it
     reviewed: bool = False
+    mail_about: str | None = None  # wording key the site's email about this request matches; None: any of its emails
     # account -> other texts its steps send, as a dry run shows them: (what it is, the text)
     texts: Callable[[Account], list[tuple[str, str]]] = lambda account: []
 
