@@ -93,6 +93,7 @@ def world(tmp_path_factory, keyring_session, chromium_path):
             Requester("tia", form_variant="2025", requests=both, answer="none", screenshot="evidence/ai-answer.png"),
             Requester("uma", requests=("third-party-data",), option="object", screenshot=str(shot)),
             Requester("vic", requests=("third-party-data",), option="delete", captcha=True, screenshot=str(shot)),
+            Requester("wim", language="de", requests=("third-party-data",), option="access", screenshot=str(shot)),
         ]
         (folder / "mock").mkdir()
         (folder / "mock-accounts.toml").write_text(mock_accounts(people))
@@ -189,6 +190,16 @@ def test_meta_email_during_the_run_settles_the_request_honoured(world):
 
 
 @pytest.mark.slow
+def test_a_german_page_is_matched_by_the_german_tables(world):
+    [wim] = third_party_filed(Path(world["mock"]), "wim@example.org")
+    assert wim["option"] == "access" and wim["language"] == "de" and wim["upload"]["sha256"] == world["shot_sha256"]
+    got = receipt(Path(world["archive"]), "wim", "facebook-third-party-data")
+    assert got["language"] == {"expected": "de", "page": "de"} and got["site_answer"] == "honoured"
+    assert "Anfrage erhalten" in got["confirmation_text"]
+    assert world["ledger_after_first"]["wim|facebook-third-party-data"] == "honoured"
+
+
+@pytest.mark.slow
 def test_a_captcha_after_the_choice_is_handed_to_the_owner_with_the_command(world):
     first = as_finished(world["first"])
     assert world["filed_first"]["vic"] == 0
@@ -224,6 +235,10 @@ def test_meta_later_email_settles_the_reviewed_request_in_status_check_mail(worl
     assert rows[("tia", "facebook-ai-objection")] in ("confirmed", "honoured")  # the other request's mail left alone
     folder = next((Path(world["archive"]) / "tia").glob("*-facebook-third-party-data"))
     assert [p.name for p in folder.glob("*.eml")], "Meta's email is kept with the request it answers"
+    # status: one row per account and request
+    assert "FLOW" in checked.stdout.splitlines()[0]
+    assert "honoured" in row(checked.stdout, "tia", "facebook-third-party-data")
+    assert row(checked.stdout, "tia", "facebook-ai-objection")
     objection = next((Path(world["archive"]) / "tia").glob("*-facebook-ai-objection"))
     assert not any("third parties" in p.read_text() for p in objection.glob("*.eml"))
 
