@@ -95,8 +95,8 @@ def _setup_logging(verbosity: int) -> None:
               default=DEFAULT_CONFIG, show_default=True, help="The accounts file (TOML). Env: SUBMIT_OBJECTIONS_CONFIG.")
 @click.option("--account", "names", multiple=True, metavar="NAME", shell_complete=_complete_accounts,
               help="Only this account; repeat for several.")
-@click.option("--dry-run", is_flag=True, help="Print each account's plan in words (with -v every step and branch) and "
-              "objection text; no browser, no network, no secret read.")
+@click.option("--dry-run", is_flag=True, help="Print each account's plan in words, per request (with -v every step and "
+              "branch), and the text it sends; no browser, no network, no secret read.")
 @click.option("--rehearse", is_flag=True, help="Walk the real pages and fill the form, screenshot it, stop before Send.")
 @click.option("--archive", type=click.Path(path_type=Path, file_okay=False), envvar="SUBMIT_OBJECTIONS_ARCHIVE",
               default=DEFAULT_ARCHIVE, show_default=True, help="Where evidence goes. Env: SUBMIT_OBJECTIONS_ARCHIVE.")
@@ -136,6 +136,9 @@ def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool
     For each account: log in with the password and 2FA secret from the keyring, walk to Meta's right-to-object
     form, fill and send the objection in the account's language, type Meta's emailed code, recognise the outcome and
     keep screenshots and a receipt in the archive. Run `credentials set NAME` first for each account.
+
+    An account's `requests` (README, "Requests") may add Meta's form for information from third parties used for AI
+    at Meta; one login serves all of an account's requests, each with its own row, ledger entry and evidence.
     """
     _setup_logging(verbose - quiet)
     ctx.obj = _app(config, archive.expanduser())
