@@ -419,10 +419,32 @@ class Runner:
             raise FlowFinished("failed", f"the file to attach, {path}, cannot be read ({error.strerror or error}); "
                                "nothing was sent: put it back or name another in the accounts file") from None
         remember_upload(self.page.context, path)  # with a mirror, its bytes go into the form the page sends
-        self.find(step.target).set_input_files(str(path))
+        self._file_field(step.target).set_input_files(str(path))
         if step.record_as:
             digest = hashlib.sha256(data).hexdigest()
             self.fields[step.record_as] = f"{path.name} ({len(data)} bytes, SHA-256 {digest})"
+
+    def _file_field(self, target: s.Target) -> Locator:
+        """The file field `target` means. Sites often hide the file input itself behind a button that opens the file
+        chooser, so a hidden one counts too: found by its label (the page's language first), else the page's only
+        file input; never one of several."""
+        deadline = time.monotonic() + FIND_TIMEOUT
+        while True:
+            found = self.locate(target)
+            if found is None and target.key is not None:
+                for pattern in self.job.wording.patterns(target.key, self.page_language()):
+                    labelled = self.page.get_by_label(pattern).and_(self.page.locator("input[type=file]"))
+                    if labelled.count() == 1:
+                        found = labelled.first
+                        break
+            if found is None and self.page.locator("input[type=file]").count() == 1:
+                found = self.page.locator("input[type=file]").first
+            if found is not None:
+                return found
+            if time.monotonic() >= deadline:
+                raise FlowError(f"could not find {target.describe(self.say)} on {self.page.url.split('?')[0]} "
+                                f"within {FIND_TIMEOUT:g} s; {self.job.site} may have changed this page")
+            self.pause(POLL_MS / 1000)
 
     def _check(self, step: s.Check) -> None:
         self.find(step.target).check()

@@ -37,6 +37,17 @@ def test_upload_attaches_the_file_found_by_its_label_and_records_its_size_and_ha
     assert runner.fields["screenshot"] == f"answer.png ({len(shot.read_bytes())} bytes, SHA-256 {digest})"
 
 
+def test_upload_finds_a_hidden_file_input_behind_a_button_by_its_label(runner, page, tmp_path):
+    page.set_content('<label for=f>Add a screenshot</label><input id=f type=file style="display:none">'
+                     '<button type=button onclick="document.getElementById(\'f\').click()">Choose file</button>'
+                     '<input type=file id=other style="display:none" aria-label="Profile picture">')
+    shot = tmp_path / "answer.png"
+    shot.write_bytes(b"png")
+    runner.execute([Upload(target=label("shot", fallback="file"), path=str(shot))])
+    assert page.evaluate("document.getElementById('f').files.length") == 1
+    assert page.evaluate("document.getElementById('other').files.length") == 0
+
+
 def test_upload_of_a_file_gone_since_the_accounts_file_was_read_stops_before_anything_is_sent(runner, tmp_path):
     with pytest.raises(FlowFinished) as stopped:
         runner.execute([Upload(target=label("shot"), path=str(tmp_path / "gone.png"))])
