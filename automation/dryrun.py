@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from automation.steps import plan_lines, summary_lines
+from automation.steps import Branch, EmailCode, plan_lines, summary_lines
 
 if TYPE_CHECKING:
     from automation.credentials import Keyring
@@ -54,7 +54,12 @@ def dry_run_lines(plans: list["Plan"], mirror: str | None, keyring: "Keyring | N
             stored = "keyring unavailable: " + keyring_problem if keyring is None else (
                 "stored" if keyring.exists(account.name, kind) else "not stored")
             lines.append(f"  {plan.site} {what}: {stored}" if kind != "mailbox" else f"  {what.capitalize()}: {stored}")
-        lines.append(f"  {plan.site}'s emailed code: {mail_source_name(account)}")
+        if _has(plan.steps, EmailCode):
+            lines.append(f"  {plan.site}'s emailed code: {mail_source_name(account)}")
+        if plan.reviewed:
+            source = (mail_source_name(account) if account.maildir or account.mailbox else
+                      "no maildir or [accounts.mailbox] to read it from: watch the account's inbox")
+            lines.append(f"  {plan.site}'s email answering it: {source}")
         lines.append("  Steps (every step and branch: --dry-run -v):" if not full else "  Steps:")
         lines += (plan_lines if full else summary_lines)(plan.steps, say, indent="    ")
         if plan.objection:
@@ -66,3 +71,14 @@ def dry_run_lines(plans: list["Plan"], mirror: str | None, keyring: "Keyring | N
             lines.append(f"  {title}:")
             lines += [f"    | {line}" for line in text.splitlines()]
     return lines
+
+
+def _has(steps, kind) -> bool:
+    """Whether a step of this kind is among the steps or in any branch of them."""
+    for step in steps:
+        if isinstance(step, kind):
+            return True
+        if isinstance(step, Branch) and (any(_has(case.steps, kind) for case in step.cases)
+                                         or _has(step.otherwise or [], kind)):
+            return True
+    return False

@@ -257,6 +257,8 @@ def test_the_dry_run_lists_each_request_its_steps_and_the_routing_verdict(world)
     assert "prompts (the prompts from the accounts file)" in tia[1]
     assert "SEND: click" in tia[1] and "Meta reviews this request rather than confirming it" in tia[1]
     assert PROMPTS in tia[1] and "Objection text" not in tia[1] and "Objection text" in tia[0]
+    assert "emailed code" in tia[0] and "emailed code" not in tia[1]  # the third-party form emails no code
+    assert "Meta's email answering it: read from the Maildir" in tia[1]
 
 
 @pytest.mark.slow
