@@ -60,10 +60,11 @@ def names(wheel: zipfile.ZipFile) -> set[str]:
 
 @pytest.mark.slow
 def test_the_wheel_holds_every_wording_table_and_objection_text(wheel):
-    tables = sorted(path.name for path in (ROOT / "flows" / "wording").glob("*.toml"))
+    # every flow's wording folder: the objection flows' flows/wording/, and each other flow's own (flows/*/wording/)
+    tables = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "flows").rglob("*.toml"))
     texts = sorted(path.name for path in (ROOT / "flows" / "objections").glob("*.txt"))
-    assert "en.toml" in tables and "en.txt" in texts
-    missing = [f"flows/wording/{name}" for name in tables] + [f"flows/objections/{name}" for name in texts]
+    assert "flows/wording/en.toml" in tables and "flows/third_party/wording/en.toml" in tables and "en.txt" in texts
+    missing = tables + [f"flows/objections/{name}" for name in texts]
     assert [name for name in missing if name not in names(wheel)] == []
     assert wheel.read("flows/wording/en.toml") == (ROOT / "flows" / "wording" / "en.toml").read_bytes()
 
