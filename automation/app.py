@@ -155,7 +155,7 @@ def _one_at_a_time(terminal: Terminal, progress) -> Callable[[str], str | None]:
 # Why a request the site reviews is not filed again while it waits for the site's email.
 REVIEWED_SKIP = {
     "submitted": "the site reviews it and its email settles it (status --check-mail looks for it); ",
-    "submitting": ("Send was clicked on a run that stopped before the site's answer, and the site's page cannot say "
+    "submitting": ("a run stopped as Send was clicked, before the site's answer, and the site's page cannot say "
                    "whether it has the request: its email settles it (status --check-mail looks for it); "),
 }
 
