@@ -131,3 +131,60 @@ def test_a_missing_prompts_field_says_where_to_add_it(tmp_path):
                             '[accounts.third_party_data]\noption = "delete"\nscreenshot = "answer.png"\n')
     assert error.message == f"{path}:8: account 'anna': field 'third_party_data.prompts' is required"
     assert error.hint == 'add prompts = "..." to its [accounts.third_party_data] table'
+
+
+def test_the_third_party_tables_have_every_key_in_seven_languages_and_quote_the_research():
+    """The third-party flow's own wording folder: complete per language, in en.toml's order, and each `research`
+    phrasing a quote of docs/research/meta-flows.md (as test_wording_tables holds the objection flows' tables)."""
+    import tomllib
+
+    from test_wording_tables import META_FLOWS, _fold
+
+    folder = Path(__file__).resolve().parents[1] / "flows" / "third_party" / "wording"
+    raw = {path.stem: tomllib.loads(path.read_text(encoding="utf-8")) for path in folder.glob("*.toml")}
+    assert sorted(raw) == sorted(("en", "de", "fr", "it", "es", "nl", "pl"))
+    for language, table in raw.items():
+        assert list(table) == list(raw["en"]), f"{language}.toml: keys not as in en.toml"
+        assert all(entry.get("research") or entry.get("ours") for entry in table.values()), language
+    notes = _fold(META_FLOWS.read_text(encoding="utf-8"))
+    unquoted = [phrase for table in raw.values() for entry in table.values() for phrase in entry.get("research", [])
+                if _fold(phrase) not in notes]
+    assert unquoted == []
+
+
+@pytest.mark.parametrize("language", ("en", "de", "fr", "it", "es", "nl", "pl"))
+def test_each_option_of_the_third_party_form_is_told_apart_in_every_language(language):
+    """On the mock's choice page in each language, each option's wording key matches its own choice and no other,
+    whether the page's language is matched first or every language's phrasings (what the runner tries, in turn)."""
+    from fixtures.mock_meta.third_party import OPTIONS, TEXTS
+    from flows.third_party_data import OPTION_KEYS, WORDING
+
+    labels = {option: TEXTS[language][option] for option in OPTIONS}
+    for option, key in OPTION_KEYS.items():
+        for pattern in WORDING.patterns(key, language)[:1] + [WORDING.pattern(key)]:
+            matched = [name for name, text in labels.items() if pattern.search(text)]
+            assert matched == [option], f"{language}: {key} matches {matched}"
+
+
+@pytest.mark.parametrize("language", ("en", "de", "fr", "it", "es", "nl", "pl"))
+def test_the_third_party_tables_read_the_mocks_labels_confirmation_and_emails_in_every_language(language):
+    """The flow's tables against the mock's independent wording, language by language: each field's label, the
+    confirmation (and not the form's own intro), and the verdict of Meta's two possible emails."""
+    from email.message import EmailMessage
+
+    from automation.mailcodes import is_about, verdict
+    from fixtures.mock_meta.third_party import TEXTS
+    from flows.third_party_data import WORDING
+
+    t = TEXTS[language]
+    labels = {"tp_full_name_field": "full_name", "tp_prompts_field": "prompts", "tp_screenshot_field": "screenshot"}
+    for key, own in labels.items():
+        pattern = WORDING.patterns(key, language)[0]
+        assert [name for name in labels.values() if pattern.search(t[name])] == [own], f"{language}: {key}"
+    assert WORDING.matches("tp_received", t["thanks"]) and not WORDING.matches("tp_received", t["intro"])
+    for kind, expected in (("completed", "honoured"), ("declined", "refused")):
+        mail = EmailMessage()
+        mail["Subject"] = t["mail_subject"]
+        mail.set_content(t[f"mail_{kind}"].format(first_name="Tia"))
+        assert verdict(mail, WORDING) == expected, f"{language}: the {kind} email"
+        assert is_about(mail, WORDING, "email_about")
