@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 ANSWER_KEY = "site_answer"
 
 # Outcomes that come with their own evidence of the page; the others get a final screenshot.
-OWN_EVIDENCE = ("confirmed", "submitted", "rehearsed", "interrupted", "already_objected", "form_changed")
+OWN_EVIDENCE = ("confirmed", "submitted", "done", "rehearsed", "interrupted", "already_objected", "already_done",
+                "form_changed")
 
 
 @dataclass
@@ -324,6 +325,9 @@ def _settled(result: Result, previous: Entry | None, answer: str | None, site: s
     if result.status == "already_objected" and previous is not None and previous.sent_but_unsettled:
         return "confirmed", (f"sent on an earlier run that stopped short; {site}'s page now says the objection is "
                              "in place")
+    if result.status == "already_done" and previous is not None and previous.sent_but_unsettled:
+        return "done", (f"clicked on an earlier run that stopped short; {site}'s page now shows the request in "
+                        "effect")
     return outcomes.ledger_name(result.status), result.reason
 
 

@@ -47,6 +47,11 @@ STATES: tuple[State, ...] = (
           "files again only with --force)", settled=True),
     State("already_objected", "already objected", ExitCode.OK, "already-objected",
           "nothing: the site says the request is in place", settled=True),
+    # Requests whose effect the site shows at once and answers by no email (a setting switched off in an account):
+    # nothing to wait for afterwards, so never overdue.
+    State("done", "done", ExitCode.OK, "done", "nothing: the site shows the request in effect", settled=True),
+    State("already_done", "already done", ExitCode.OK, "already-done",
+          "nothing: the site showed the request already in effect, so nothing was done again", settled=True),
     State("rehearsed", "rehearsed", ExitCode.OK, None, "run without --rehearse to send it"),
     State("not_eligible", "not eligible", ExitCode.FAILED, "not-eligible",
           "nothing, unless you live where the request is offered (then fix 'country' and run again)"),
@@ -100,7 +105,7 @@ def exit_code(outcomes: list[str], rehearsal: bool) -> ExitCode:
     codes = set()
     for outcome in outcomes:
         code = BY_NAME[outcome].exit_code
-        if rehearsal and outcome not in ("rehearsed", "already_objected") and code is ExitCode.OK:
+        if rehearsal and outcome not in ("rehearsed", "already_objected", "already_done") and code is ExitCode.OK:
             code = ExitCode.FAILED
         codes.add(code)
     return next((code for code in EXIT_ORDER if code in codes), ExitCode.OK)

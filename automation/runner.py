@@ -540,7 +540,9 @@ class Runner:
         log.info("%s: the owner passed the check; carrying on", self.job.account_name)
 
     def _outcome(self, step: s.Outcome) -> None:
-        raise FlowFinished(step.status, step.reason)
+        # A page the flow does not understand comes with the snapshot a user can report, as a form not understood does.
+        note = self._snapshot_note() if step.status == "form_changed" else ""
+        raise FlowFinished(step.status, step.reason + note)
 
     def _case_shows(self, case: s.Case, settled: bool) -> s.Target | None:
         if case.settled and not settled:

@@ -13,7 +13,8 @@ from typing import Annotated, Callable, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Status = Literal["confirmed", "submitted", "already_objected", "not_eligible", "needs_owner", "form_changed", "failed"]
+Status = Literal["confirmed", "submitted", "already_objected", "done", "already_done", "not_eligible", "needs_owner",
+                 "form_changed", "failed"]
 SecretKind = Literal["password", "totp"]
 # What an element is on the page, for the structural fallback: the only visible element of this kind.
 Structure = Literal["password", "login", "email", "select", "textarea", "code", "submit", "file"]

@@ -64,7 +64,7 @@ def test_outcomes_add_up_to_one_exit_code(ended, rehearsal, code):
 
 def test_a_new_run_skips_exactly_the_requests_the_site_has_settled_a_refusal_included():
     """A refusal is answered with a complaint, not by filing again unasked: only --force files a settled request."""
-    assert outcomes.SETTLED_IN_LEDGER == {"confirmed", "honoured", "refused", "already-objected"}
+    assert outcomes.SETTLED_IN_LEDGER == {"confirmed", "honoured", "refused", "already-objected", "done", "already-done"}
     readme = README.read_text()
     assert "skips requests that are confirmed, honoured, refused" in readme
 
