@@ -11,7 +11,7 @@ import importlib
 import os
 
 from automation.errors import ConfigError
-from flows import facebook, instagram, third_party_data
+from flows import disconnect_activity, facebook, instagram, third_party_data
 from flows.base import Flow
 
 EXTRA_FLOWS = "SUBMIT_OBJECTIONS_FLOWS"
@@ -34,6 +34,7 @@ def _extra_flows() -> list[Flow]:
 
 # Each platform's objection flow comes first among its flows: it is the one legacy_flow names.
 FLOWS: dict[str, Flow] = {flow.id: flow for flow in (facebook.FLOW, instagram.FLOW, third_party_data.FLOW,
+                                                     disconnect_activity.FLOW,
                                                      *_extra_flows())}
 
 
