@@ -325,9 +325,11 @@ def _settled(result: Result, previous: Entry | None, answer: str | None, site: s
     if result.status == "already_objected" and previous is not None and previous.sent_but_unsettled:
         return "confirmed", (f"sent on an earlier run that stopped short; {site}'s page now says the objection is "
                              "in place")
-    if result.status == "already_done" and previous is not None and previous.sent_but_unsettled:
-        return "done", (f"clicked on an earlier run that stopped short; {site}'s page now shows the request in "
-                        "effect")
+    if result.status == "already_done" and previous is not None and (
+            previous.sent_but_unsettled or previous.status == "submitting"):
+        # "submitting" is written just before the click: a run killed there may or may not have made it
+        return "done", (f"an earlier run stopped at or after the confirming click; {site}'s page now shows the "
+                        "request in effect")
     return outcomes.ledger_name(result.status), result.reason
 
 

@@ -1,0 +1,302 @@
+"""The "disconnect-activity" request: Accounts Center's "Activity from other businesses" (2026) and the older "Your
+activity off Meta technologies", with the password asked again and Meta's confirmation dialog (issue 13).
+
+One world for the module, one CLI run of six people (and one rerun): what the mock recorded as disconnected or
+cleared, what the archive and ledger hold, what the run said. Then a run killed right after the confirming click.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import CLI, ROOT
+from e2e_support import Person, mock_accounts, store_secrets, table_row
+from promises_support import as_finished, finished, once
+
+pytestmark = pytest.mark.e2e
+
+FLOW = "facebook-disconnect-activity"
+OBJECTION = "facebook-ai-objection"
+
+# Who asks for what, on which page generation, in which state Meta has them first.
+ADA = Person("ada", totp=True, language="en")  # 2026 page, disconnect future activity
+BEA = Person("bea", language="de")  # older page, clear previous activity
+CEM = Person("cem", language="fr")  # 2026 page, already disconnected: nothing redone
+DOV = Person("dov", language="it")  # older page, disconnect future activity (the default action)
+ELI = Person("eli", language="en")  # the AI objection and the disconnect in one run, one login
+FAY = Person("fay", language="en")  # a page the tool does not know: stops before any click that changes anything
+PEOPLE = [ADA, BEA, CEM, DOV, ELI, FAY]
+MOCK = {"ada": {"activity_page": "2026"}, "bea": {"activity_page": "older"},
+        "cem": {"activity_page": "2026", "activity_state": "disconnected"}, "dov": {"activity_page": "older"},
+        "eli": {"activity_page": "2026"}, "fay": {"activity_page": "reworded"}}
+REQUESTS = {"ada": (["disconnect-activity"], "disconnect-future"), "bea": (["disconnect-activity"], "clear-previous"),
+            "cem": (["disconnect-activity"], "disconnect-future"), "dov": (["disconnect-activity"], None),
+            "eli": (["ai-objection", "disconnect-activity"], "disconnect-future"),
+            "fay": (["disconnect-activity"], "disconnect-future")}
+
+
+def mock_file(people: list[Person], switches: dict) -> str:
+    text = mock_accounts(people)
+    for person in people:
+        line = f'login = "{person.login}"\n'
+        added = "".join(f"{key} = {json.dumps(value)}\n" for key, value in switches.get(person.name, {}).items())
+        text = text.replace(line, line + added, 1)
+    return text
+
+
+def tool_file(path: Path, people: list[Person], mock_state: Path, requests: dict) -> Path:
+    """The tool's accounts file: each person's entry, its `requests` and its [accounts.disconnect_activity]."""
+    entries = []
+    for person in people:
+        names, action = requests[person.name]
+        entry = person.tool_entry(mock_state) + f"requests = {json.dumps(names)}\n"
+        if action:
+            entry += f'[accounts.disconnect_activity]\naction = "{action}"\n'
+        entries.append(entry)
+    path.write_text("\n".join(entries))
+    return path
+
+
+def ledger(cli) -> dict[tuple[str, str], str]:
+    path = Path(cli.env["XDG_DATA_HOME"]) / "submit-objections" / "ledger.sqlite3"
+    with sqlite3.connect(path) as connection:
+        return {(account, flow): status for account, flow, status in
+                connection.execute("SELECT account, flow, status FROM accounts")}
+
+
+def outcome(stdout: str, person: Person, flow: str = FLOW) -> str:
+    """The final table's outcome for this account's request (the table has a FLOW column: eli has two requests)."""
+    for line in stdout.splitlines():
+        cells = line.split()
+        if cells[:2] == [person.name, flow]:
+            return " ".join(cells[3:-1])  # between the platform and the evidence folder
+    raise AssertionError(f"no row for {person.name} and {flow} in:\n{stdout}")
+
+
+def told(stdout: str, person: Person, flow: str = FLOW) -> str:
+    """The reason printed below the table for this account's request."""
+    prefix = f"{person.name} ({flow}): "
+    return next(line[len(prefix):] for line in stdout.splitlines() if line.startswith(prefix))
+
+
+class Run:
+    def __init__(self, folder: Path, kept: dict, cli):
+        self.folder = folder
+        self.cli = cli
+        self.archive = folder / "archive"
+        self.config = folder / "accounts.toml"
+        self.dry = as_finished(kept["dry"])
+        self.first = as_finished(kept["first"])
+        self.again = as_finished(kept["again"])
+        self.events = kept["events"]
+        self.events_after_first = kept["events_after_first"]
+        self.ledger = {tuple(key.split("|")): value for key, value in kept["ledger"].items()}
+
+    def of(self, person: Person, kind: str, events: list[dict] | None = None) -> list[dict]:
+        return [e for e in (self.events if events is None else events)
+                if e["event"] == kind and e.get("login") == person.login]
+
+    def receipts(self, person: Person, flow: str = FLOW) -> list[dict]:
+        return [json.loads(path.read_text()) for path in sorted((self.archive / person.name).glob(f"*-{flow}/receipt.json"))]
+
+    def folder_of(self, person: Person, flow: str = FLOW) -> Path:
+        """The request's one evidence folder (of an account the rerun skipped)."""
+        [folder] = sorted((self.archive / person.name).glob(f"*-{flow}"))
+        return folder
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, keyring_session, chromium_path) -> Run:
+    from conftest import make_cli
+    from mock_support import RunningMock
+
+    def build(folder: Path) -> dict:
+        cli = make_cli(folder / "home", keyring_session, chromium_path)
+        (folder / "mock").mkdir()
+        (folder / "mock-accounts.toml").write_text(mock_file(PEOPLE, MOCK))
+        mock = RunningMock(folder / "mock-accounts.toml", folder / "mock")
+        try:
+            config = tool_file(folder / "accounts.toml", PEOPLE, mock.state, REQUESTS)
+            store_secrets(cli, config, PEOPLE)
+            args = ["--config", str(config), "--mirror", mock.url, "--archive", str(folder / "archive")]
+            dry = cli(*args, "--dry-run", "--account", "bea", "--account", "eli")
+            first = cli(*args, "-v")
+            events_after_first = mock.events()
+            again = cli(*args)
+            return {"dry": finished(dry), "first": finished(first), "again": finished(again),
+                    "events_after_first": events_after_first, "events": mock.events(),
+                    "ledger": {"|".join(key): value for key, value in ledger(cli).items()}}
+        finally:
+            mock.stop()
+
+    folder, kept = once(tmp_path_factory, "disconnect-activity", build)
+    return Run(folder, kept, make_cli(folder / "home", keyring_session, chromium_path))
+
+
+def test_the_2026_page_disconnects_future_activity_after_the_password_and_the_dialog(run):
+    [action] = run.of(ADA, "activity_action")
+    assert action["action"] == "disconnect_future" and action["page"] == "2026"
+    assert len(run.of(ADA, "activity_password_ok")) == 1 and run.of(ADA, "activity_password_failed") == []
+    [receipt] = run.receipts(ADA)
+    assert receipt["outcome"] == "done" and receipt["sent"] is True
+    assert receipt["form"]["variant"] == "2026"
+    assert "Future activity: off" in receipt["confirmation_text"]
+    names = sorted(path.name for path in run.folder_of(ADA).iterdir())
+    assert "01-before.png" in names and "02-confirm-dialog.png" in names
+    assert "03-after.png" in names and "03-after.html" in names
+    assert outcome(run.first.stdout, ADA) == "done"
+    assert told(run.first.stdout, ADA) == ("Meta shows future activity from other businesses disconnected, and with "
+                                           "it the previous activity cleared")
+    assert run.ledger[("ada", FLOW)] == "done"
+
+
+def test_the_older_page_clears_previous_activity_only_as_asked(run):
+    [action] = run.of(BEA, "activity_action")
+    assert action["action"] == "clear_previous" and action["page"] == "older" and action["language"] == "de"
+    [receipt] = run.receipts(BEA)
+    assert receipt["outcome"] == "done" and receipt["form"]["variant"] == "older"
+    assert receipt["language"]["page"] == "de"
+    assert "Deine bisherigen Aktivitäten wurden gelöscht" in receipt["confirmation_text"]
+    assert run.ledger[("bea", FLOW)] == "done"
+
+
+def test_the_older_page_disconnects_future_activity_when_the_account_names_no_action(run):
+    [action] = run.of(DOV, "activity_action")
+    assert action["action"] == "disconnect_future" and action["page"] == "older"
+    [receipt] = run.receipts(DOV)
+    assert receipt["outcome"] == "done" and receipt["form"]["variant"] == "older"
+
+
+def test_activity_already_disconnected_is_recognised_and_not_done_again(run):
+    assert run.of(CEM, "activity_action") == []
+    [receipt] = run.receipts(CEM)
+    assert receipt["outcome"] == "already_done" and receipt["sent"] is False
+    assert "déconnectée" in receipt["page_said"]
+    assert outcome(run.first.stdout, CEM) == "already done"
+    assert run.ledger[("cem", FLOW)] == "already-done"
+    assert (run.folder_of(CEM) / "01-already-done.png").is_file()
+
+
+def test_the_objection_and_the_disconnect_share_one_login(run):
+    assert len(run.of(ELI, "login")) == 1, "one login served both requests"
+    assert len(run.of(ELI, "activity_password_ok")) == 1
+    [action] = run.of(ELI, "activity_action")
+    assert action["action"] == "disconnect_future"
+    [objection] = run.receipts(ELI, OBJECTION)
+    [disconnect] = run.receipts(ELI, FLOW)
+    assert objection["outcome"] == "confirmed" and disconnect["outcome"] == "done"
+    assert objection["site_answer"] == "honoured"  # Meta's email came during the run; the disconnect gets none
+    assert disconnect["logged_in_with"].startswith("this run's login"), "the second request found Meta signed in"
+    assert outcome(run.first.stdout, ELI, OBJECTION) == "confirmed" and outcome(run.first.stdout, ELI) == "done"
+    assert run.ledger[("eli", OBJECTION)] == "honoured" and run.ledger[("eli", FLOW)] == "done"
+
+
+def test_a_page_the_tool_does_not_know_stops_before_anything_that_changes_the_account(run):
+    assert run.of(FAY, "activity_action") == [] and run.of(FAY, "activity_password_asked") == []
+    receipt = run.receipts(FAY)[0]  # the first run's (the rerun tries again: nothing settled it)
+    assert receipt["outcome"] == "form_changed" and receipt["sent"] is False
+    assert "page-snapshot.json" in receipt["reason"]
+    assert outcome(run.first.stdout, FAY) == "form changed, nothing sent"
+    first_folder = sorted((run.archive / "fay").glob(f"*-{FLOW}"))[0]
+    snapshot = json.loads((first_folder / "page-snapshot.json").read_text())
+    assert "Business interactions" in json.dumps(snapshot)
+    assert run.first.returncode == 5, run.first.stdout + run.first.stderr  # only fay's page was not understood
+
+
+def test_a_rerun_does_nothing_twice(run):
+    for person in PEOPLE:
+        assert run.of(person, "activity_action") == run.of(person, "activity_action", run.events_after_first)
+    assert run.of(ELI, "login") == run.of(ELI, "login", run.events_after_first), "nothing settled logs in again"
+    assert told(run.again.stdout, ADA).startswith("skipped: done since")
+    assert told(run.again.stdout, CEM).startswith("skipped: already-done since")
+    assert told(run.again.stdout, ELI, OBJECTION).startswith("skipped: honoured since")
+    assert told(run.again.stdout, ELI).startswith("skipped: done since")
+
+
+def test_the_password_never_appears_in_the_output_or_the_archive(run):
+    for person in PEOPLE:
+        for done in (run.first, run.again, run.dry):
+            assert person.password not in done.stdout + done.stderr
+        for path in (run.archive / person.name).rglob("*"):
+            if path.is_file():
+                assert person.password.encode() not in path.read_bytes(), path
+
+
+def test_the_dry_run_names_the_request_and_what_it_will_do(run):
+    assert run.dry.returncode == 0, run.dry.stderr
+    out = run.dry.stdout
+    assert "disconnect-activity" in out and FLOW in out
+    assert 'disconnect_activity.action = "clear-previous"' in out and "Clear previous activity" in out
+    assert "ai-objection" in out  # eli's first request
+
+
+# -- killed right after the confirming click ------------------------------------------------------------------------
+
+GUS = Person("gus", language="en")
+
+
+@pytest.mark.slow
+def test_killed_right_after_the_confirming_click_then_run_again_disconnects_exactly_once(cli, start_mock, tmp_path):
+    mock = start_mock(mock_file([GUS], {"gus": {"activity_page": "older"}}))
+    config = tool_file(tmp_path / "accounts.toml", [GUS], mock.state, {"gus": (["disconnect-activity"], None)})
+    store_secrets(cli, config, [GUS])
+    args = ["--config", str(config), "--mirror", mock.url, "--archive", str(tmp_path / "archive")]
+    process = subprocess.Popen([*CLI, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=cli.env,
+                               cwd=ROOT)
+    deadline = time.monotonic() + 120
+    while not mock.events("activity_action", GUS.login) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)  # Meta has taken the click; the tool has not seen its answer
+    process.wait(30)
+    assert len(mock.events("activity_action", GUS.login)) == 1
+    assert ledger(cli)[("gus", FLOW)] == "submitting", "the click was recorded as under way before it was made"
+
+    again = cli(*args)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert len(mock.events("activity_action", GUS.login)) == 1, "disconnected exactly once"
+    assert ledger(cli)[("gus", FLOW)] == "done"
+    assert table_row(again.stdout, "gus")[2:4] == ["already", "done"]  # Meta showed it in effect: no second click
+    verified = cli("--archive", str(tmp_path / "archive"), "archive", "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+# -- the flow's own wording tables (fast, no browser) ----------------------------------------------------------------
+
+WORDING = ROOT / "flows" / "activity" / "wording"
+NOTES = ROOT / "docs" / "research" / "meta-flows.md"
+
+
+def test_the_flows_wording_has_every_key_in_seven_languages_and_quotes_only_the_research():
+    import re
+    import tomllib
+
+    from flows.disconnect_activity import OWN_WORDING
+
+    fold = lambda text: re.sub(r"\s+", " ", re.sub(r"[’‘`´]", "'", text)).casefold()  # noqa: E731
+    notes = fold(NOTES.read_text(encoding="utf-8"))
+    reference = list(tomllib.loads((WORDING / "en.toml").read_text(encoding="utf-8")))
+    assert OWN_WORDING.languages == sorted(["en", "de", "fr", "it", "es", "nl", "pl"])
+    for language in OWN_WORDING.languages:
+        raw = tomllib.loads((WORDING / f"{language}.toml").read_text(encoding="utf-8"))
+        assert list(raw) == reference, f"{language}.toml: not en.toml's keys in its order"
+        assert all(OWN_WORDING.phrasings(key, language) for key in reference), language
+        unquoted = [p for phrasings in OWN_WORDING.tables[language].values() for p in phrasings.research
+                    if fold(p) not in notes]
+        assert not unquoted, f"{language}.toml: research phrasings the notes do not quote: {unquoted}"
+
+
+def test_the_flow_sees_the_confirming_button_apart_from_the_one_that_opens_the_dialog():
+    from flows.disconnect_activity import WORDING as words
+
+    assert words.matches("confirm_disconnect", "Disconnect")
+    assert not words.matches("confirm_disconnect", "Disconnect future activity")
+    assert words.matches("disconnect_future", "Disconnect future activity")
+    assert words.matches("confirm_clear", "Clear") and not words.matches("confirm_clear", "Clear previous activity")
+    assert words.matches("login_field", "Email address or phone number"), "Meta's shared login wording is merged in"
