@@ -24,13 +24,14 @@ pytestmark = pytest.mark.e2e
 
 FLOW = "facebook-disconnect-activity"
 OBJECTION = "facebook-ai-objection"
+THIRD_PARTY = "facebook-third-party-data"
 
 # Who asks for what, on which page generation, in which state Meta has them first.
 ADA = Person("ada", totp=True, language="en")  # 2026 page, disconnect future activity
 BEA = Person("bea", language="de")  # older page, clear previous activity
 CEM = Person("cem", language="fr")  # 2026 page, already disconnected: nothing redone
 DOV = Person("dov", language="it")  # older page, disconnect future activity (the default action)
-ELI = Person("eli", language="en")  # the AI objection and the disconnect in one run, one login
+ELI = Person("eli", language="en")  # all three requests in one run: the objection, the third-party form, the disconnect
 FAY = Person("fay", language="en")  # a page the tool does not know: stops before any click that changes anything
 PEOPLE = [ADA, BEA, CEM, DOV, ELI, FAY]
 MOCK = {"ada": {"activity_page": "2026"}, "bea": {"activity_page": "older"},
@@ -38,7 +39,7 @@ MOCK = {"ada": {"activity_page": "2026"}, "bea": {"activity_page": "older"},
         "eli": {"activity_page": "2026"}, "fay": {"activity_page": "reworded"}}
 REQUESTS = {"ada": (["disconnect-activity"], "disconnect-future"), "bea": (["disconnect-activity"], "clear-previous"),
             "cem": (["disconnect-activity"], "disconnect-future"), "dov": (["disconnect-activity"], None),
-            "eli": (["ai-objection", "disconnect-activity"], "disconnect-future"),
+            "eli": (["ai-objection", "third-party-data", "disconnect-activity"], "disconnect-future"),
             "fay": (["disconnect-activity"], "disconnect-future")}
 
 
@@ -57,6 +58,10 @@ def tool_file(path: Path, people: list[Person], mock_state: Path, requests: dict
     for person in people:
         names, action = requests[person.name]
         entry = person.tool_entry(mock_state) + f"requests = {json.dumps(names)}\n"
+        if "third-party-data" in names:  # the screenshot of the AI's answer: any small file the form takes
+            (path.parent / "ai-answer.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+            entry += ('[accounts.third_party_data]\noption = "concern"\n'
+                      'prompts = "What does Meta AI know about Eli Example?"\nscreenshot = "ai-answer.png"\n')
         if action:
             entry += f'[accounts.disconnect_activity]\naction = "{action}"\n'
         entries.append(entry)
@@ -72,7 +77,7 @@ def ledger(cli) -> dict[tuple[str, str], str]:
 
 
 def outcome(stdout: str, person: Person, flow: str = FLOW) -> str:
-    """The final table's outcome for this account's request (the table has a FLOW column: eli has two requests)."""
+    """The final table's outcome for this account's request (the table has a FLOW column: eli has three requests)."""
     for line in stdout.splitlines():
         cells = line.split()
         if cells[:2] == [person.name, flow]:
@@ -184,8 +189,10 @@ def test_activity_already_disconnected_is_recognised_and_not_done_again(run):
     assert (run.folder_of(CEM) / "01-already-done.png").is_file()
 
 
-def test_the_objection_and_the_disconnect_share_one_login(run):
-    assert len(run.of(ELI, "login")) == 1, "one login served both requests"
+def test_all_three_requests_of_one_account_are_done_once_each_with_one_login(run):
+    from fixtures.mock_meta.third_party import filed
+
+    assert len(run.of(ELI, "login")) == 1, "one login served the three requests"
     assert len(run.of(ELI, "activity_password_ok")) == 1
     [action] = run.of(ELI, "activity_action")
     assert action["action"] == "disconnect_future"
@@ -196,6 +203,10 @@ def test_the_objection_and_the_disconnect_share_one_login(run):
     assert disconnect["logged_in_with"].startswith("this run's login"), "the second request found Meta signed in"
     assert outcome(run.first.stdout, ELI, OBJECTION) == "confirmed" and outcome(run.first.stdout, ELI) == "done"
     assert run.ledger[("eli", OBJECTION)] == "honoured" and run.ledger[("eli", FLOW)] == "done"
+    [third_party] = [entry for entry in filed(run.folder / "mock") if entry["login"] == ELI.login]  # after the rerun too
+    assert third_party["option"] == "concern"
+    assert run.ledger[("eli", THIRD_PARTY)] in ("submitted", "honoured") and run.receipts(ELI, THIRD_PARTY)[0]["sent"] is True
+    assert outcome(run.first.stdout, ELI, THIRD_PARTY).startswith("sent")
 
 
 def test_a_page_the_tool_does_not_know_stops_before_anything_that_changes_the_account(run):
