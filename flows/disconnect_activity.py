@@ -50,9 +50,10 @@ def action_of(account: Account) -> str:
     return account.disconnect_activity.action if account.disconnect_activity else DEFAULT_ACTION
 
 
-def either(key: str, then: list[Step]) -> list[Case]:
-    """A control Meta shows as a button or as a link: a case for each, clicking whichever shows, then `then`."""
-    return [Case(when=[kind(key)], steps=[Click(target=kind(key)), *then]) for kind in (button, link)]
+def either(key: str, then: list[Step], first: tuple[Step, ...] = ()) -> list[Case]:
+    """A control Meta shows as a button or as a link: a case for each, clicking whichever shows (after `first`),
+    then `then`."""
+    return [Case(when=[kind(key)], steps=[*first, Click(target=kind(key)), *then]) for kind in (button, link)]
 
 
 def not_understood(where: str) -> list[Step]:
@@ -142,12 +143,15 @@ def confirm(dialog_button: str, shows: str, done: str) -> list[Step]:
     ], otherwise=not_understood("Meta's confirmation dialog"))]
 
 
+BEFORE = (Screenshot(name="before"),)  # the activity page as it was, before anything is clicked on it
+
+
 def disconnect_future() -> list[Step]:
     dialog = confirm("confirm_disconnect", "disconnected", "Meta shows future activity from other businesses "
                      "disconnected, and with it the previous activity cleared")
     return [Branch(purpose="the activity page: is future activity still connected?", timeout=15, cases=[
         Case(when=[text("disconnected")], steps=DISCONNECTED_ALREADY),
-        *either("manage_future", [Screenshot(name="before"), Branch(
+        *either("manage_future", first=BEFORE, then=[Branch(
             purpose="Manage future activity", timeout=15, cases=[
                 Case(when=[text("disconnected")], steps=DISCONNECTED_ALREADY),
                 *either("disconnect_future", dialog),
@@ -164,7 +168,7 @@ def clear_previous() -> list[Step]:
     return [Branch(purpose="the activity page: is there previous activity to clear?", timeout=15, cases=[
         Case(when=[text("disconnected")], steps=DISCONNECTED_ALREADY),
         Case(when=[text("cleared")], steps=already("Meta shows no previous activity from other businesses to clear")),
-        *either("clear_previous", [Screenshot(name="before"), *dialog]),
+        *either("clear_previous", first=BEFORE, then=dialog),
     ], otherwise=not_understood("the activity page"))]
 
 

@@ -267,7 +267,8 @@ def test_killed_right_after_the_confirming_click_then_run_again_disconnects_exac
     process.send_signal(signal.SIGKILL)  # Meta has taken the click; the tool has not seen its answer
     process.wait(30)
     assert len(mock.events("activity_action", GUS.login)) == 1
-    assert ledger(cli)[("gus", FLOW)] == "submitting", "the click was recorded as under way before it was made"
+    # written before the click ("submitting") and, once the click returned, "submitted": never settled yet
+    assert ledger(cli)[("gus", FLOW)] in ("submitting", "submitted"), "the click is on record, not settled"
 
     again = cli(*args)
     assert again.returncode == 0, again.stdout + again.stderr
@@ -311,3 +312,23 @@ def test_the_flow_sees_the_confirming_button_apart_from_the_one_that_opens_the_d
     assert words.matches("disconnect_future", "Disconnect future activity")
     assert words.matches("confirm_clear", "Clear") and not words.matches("confirm_clear", "Clear previous activity")
     assert words.matches("login_field", "Email address or phone number"), "Meta's shared login wording is merged in"
+
+
+def test_an_instagram_account_naming_the_request_is_a_located_error_and_an_unknown_action_too(tmp_path):
+    from automation.config import load_accounts
+    from automation.errors import ConfigError
+    from flows import platforms, requests_by_platform
+    from flows.wording import languages
+
+    def error_for(platform: str, extra: str) -> str:
+        path = tmp_path / "accounts.toml"
+        path.write_text(f'[[accounts]]\nname = "ivy"\nplatform = "{platform}"\nlogin = "ivy@example.org"\n'
+                        f'email = "ivy@example.org"\ncountry = "DE"\nrequests = ["disconnect-activity"]\n{extra}')
+        with pytest.raises(ConfigError) as caught:
+            load_accounts(path, languages=languages(), platforms=platforms(), requests=requests_by_platform())
+        return str(caught.value)
+
+    told = error_for("instagram", "")
+    assert "accounts.toml:7: account 'ivy': field 'requests' names 'disconnect-activity', which instagram has no flow" in told
+    told = error_for("facebook", '[accounts.disconnect_activity]\naction = "disconnect-all"\n')
+    assert "accounts.toml" in told and "action" in told and "disconnect-future" in told and "clear-previous" in told
