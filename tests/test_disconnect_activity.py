@@ -31,7 +31,7 @@ ADA = Person("ada", totp=True, language="en")  # 2026 page, disconnect future ac
 BEA = Person("bea", language="de")  # older page, clear previous activity
 CEM = Person("cem", language="fr")  # 2026 page, already disconnected: nothing redone
 DOV = Person("dov", language="it")  # older page, disconnect future activity (the default action)
-ELI = Person("eli", language="en")  # all three requests in one run: the objection, the third-party form, the disconnect
+ELI = Person("eli", language="en")  # all three requests in one run, one login; 2026 page, clear previous activity
 FAY = Person("fay", language="en")  # a page the tool does not know: stops before any click that changes anything
 PEOPLE = [ADA, BEA, CEM, DOV, ELI, FAY]
 MOCK = {"ada": {"activity_page": "2026"}, "bea": {"activity_page": "older"},
@@ -39,7 +39,7 @@ MOCK = {"ada": {"activity_page": "2026"}, "bea": {"activity_page": "older"},
         "eli": {"activity_page": "2026"}, "fay": {"activity_page": "reworded"}}
 REQUESTS = {"ada": (["disconnect-activity"], "disconnect-future"), "bea": (["disconnect-activity"], "clear-previous"),
             "cem": (["disconnect-activity"], "disconnect-future"), "dov": (["disconnect-activity"], None),
-            "eli": (["ai-objection", "third-party-data", "disconnect-activity"], "disconnect-future"),
+            "eli": (["ai-objection", "third-party-data", "disconnect-activity"], "clear-previous"),
             "fay": (["disconnect-activity"], "disconnect-future")}
 
 
@@ -132,7 +132,7 @@ def run(tmp_path_factory, keyring_session, chromium_path) -> Run:
             store_secrets(cli, config, PEOPLE)
             args = ["--config", str(config), "--mirror", mock.url, "--archive", str(folder / "archive")]
             dry = cli(*args, "--dry-run", "--account", "bea", "--account", "eli")
-            first = cli(*args, "-v")
+            first = cli(*args, "-v", "--concurrency", "2")
             events_after_first = mock.events()
             again = cli(*args)
             return {"dry": finished(dry), "first": finished(first), "again": finished(again),
@@ -145,6 +145,7 @@ def run(tmp_path_factory, keyring_session, chromium_path) -> Run:
     return Run(folder, kept, make_cli(folder / "home", keyring_session, chromium_path))
 
 
+@pytest.mark.slow
 def test_the_2026_page_disconnects_future_activity_after_the_password_and_the_dialog(run):
     [action] = run.of(ADA, "activity_action")
     assert action["action"] == "disconnect_future" and action["page"] == "2026"
@@ -195,10 +196,11 @@ def test_all_three_requests_of_one_account_are_done_once_each_with_one_login(run
     assert len(run.of(ELI, "login")) == 1, "one login served the three requests"
     assert len(run.of(ELI, "activity_password_ok")) == 1
     [action] = run.of(ELI, "activity_action")
-    assert action["action"] == "disconnect_future"
+    assert action["action"] == "clear_previous" and action["page"] == "2026"
     [objection] = run.receipts(ELI, OBJECTION)
     [disconnect] = run.receipts(ELI, FLOW)
     assert objection["outcome"] == "confirmed" and disconnect["outcome"] == "done"
+    assert disconnect["form"]["variant"] == "2026" and "Past activity has been cleared" in disconnect["confirmation_text"]
     assert objection["site_answer"] == "honoured"  # Meta's email came during the run; the disconnect gets none
     assert disconnect["logged_in_with"].startswith("this run's login"), "the second request found Meta signed in"
     assert outcome(run.first.stdout, ELI, OBJECTION) == "confirmed" and outcome(run.first.stdout, ELI) == "done"
