@@ -334,3 +334,15 @@ def test_an_instagram_account_naming_the_request_is_a_located_error_and_an_unkno
     assert "accounts.toml:7: account 'ivy': field 'requests' names 'disconnect-activity', which instagram has no flow" in told
     told = error_for("facebook", '[accounts.disconnect_activity]\naction = "disconnect-all"\n')
     assert "accounts.toml" in told and "action" in told and "disconnect-future" in told and "clear-previous" in told
+
+
+def test_status_shows_each_request_done_with_nothing_left_to_do_and_never_waiting_for_mail(run):
+    from automation import outcomes
+
+    shown = run.cli("--config", str(run.config), "status", "--json")
+    assert shown.returncode == 0, shown.stderr
+    rows = {(entry["account"], entry["flow"]): entry for entry in json.loads(shown.stdout)}
+    assert rows[("ada", FLOW)]["status"] == "done" and rows[("ada", FLOW)]["status_label"] == "done"
+    assert rows[("ada", FLOW)]["next"] == outcomes.next_action("done", "ada")
+    assert rows[("cem", FLOW)]["status"] == "already-done" and rows[("cem", FLOW)]["status_label"] == "already done"
+    assert "done" not in outcomes.AWAITING_ANSWER, "no email answers it, so it is never overdue"
