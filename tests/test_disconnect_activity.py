@@ -346,3 +346,33 @@ def test_status_shows_each_request_done_with_nothing_left_to_do_and_never_waitin
     assert rows[("ada", FLOW)]["next"] == outcomes.next_action("done", "ada")
     assert rows[("cem", FLOW)]["status"] == "already-done" and rows[("cem", FLOW)]["status_label"] == "already done"
     assert "done" not in outcomes.AWAITING_ANSWER, "no email answers it, so it is never overdue"
+
+
+# What each of the mock's texts (fixtures/mock_meta/activity.py) means, as the flow's wording keys name it; and texts
+# on the same pages that must not be mistaken for one of them (a dialog's explanation is no result, the button that
+# opens a dialog is not the one that confirms it).
+MEANS = {"nav_info": "info_permissions_link", "link_26": "activity_2026_link", "link_old": "activity_older_link",
+         "reauth_h": "reenter_password", "wrong": "wrong_reentered_password", "manage_old": "manage_future",
+         "manage_26": "manage_future", "disconnect": "disconnect_future", "d_yes_old": "confirm_disconnect",
+         "d_yes_26": "confirm_disconnect", "clear_old": "clear_previous", "clear_26": "clear_previous",
+         "c_yes_old": "confirm_clear", "c_yes_26": "confirm_clear", "off_old": "disconnected", "off_26": "disconnected",
+         "cleared_old": "cleared", "cleared_26": "cleared", "none_old": "cleared", "none_26": "cleared"}
+NOT_MEANT = {"d_text": ["disconnected", "cleared"], "c_text": ["disconnected", "cleared"],
+             "intro_26": ["disconnected", "cleared"], "intro_old": ["disconnected", "cleared"],
+             "future_t": ["disconnected", "cleared"], "d_title": ["disconnected", "cleared", "confirm_disconnect"],
+             "c_title": ["cleared", "confirm_clear"], "disconnect": ["confirm_disconnect"],
+             "clear_old": ["confirm_clear"], "clear_26": ["confirm_clear"], "cancel": ["confirm_disconnect", "confirm_clear"],
+             "reconnect": ["disconnect_future", "confirm_disconnect"], "link_rw": ["activity_2026_link", "activity_older_link"],
+             "specific_old": ["disconnect_future", "confirm_disconnect"]}
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr", "it", "es", "nl", "pl"])
+def test_the_flows_tables_read_the_mocks_pages_in_each_language_and_mistake_nothing(language):
+    from fixtures.mock_meta.activity import TEXTS
+    from flows.disconnect_activity import WORDING as words
+
+    said = TEXTS[language]
+    missed = [(text, key) for text, key in MEANS.items() if not words.pattern(key, language).search(said[text])]
+    assert not missed, f"{language}: the flow's table misses the mock's {missed}"
+    mistaken = [(text, key) for text, keys in NOT_MEANT.items() for key in keys if words.matches(key, said[text])]
+    assert not mistaken, f"{language}: the flow's tables take the mock's text for something else: {mistaken}"
