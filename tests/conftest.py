@@ -31,6 +31,29 @@ def pytest_collection_modifyitems(items):
     items.sort(key=weight)
 
 
+CPU_REPORT = os.environ.get("SUBMIT_OBJECTIONS_TEST_CPU")  # a file: each test's CPU seconds (own and children's)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """With SUBMIT_OBJECTIONS_TEST_CPU set, appends each test's wall and CPU time (this process and every process it
+    started and waited for: the CLI, its Playwright driver and Chromium) to that file: where the suite's time goes."""
+    if not CPU_REPORT:
+        yield
+        return
+    import resource
+    import time
+
+    def cpu() -> float:
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+    wall, used = time.monotonic(), cpu()
+    yield
+    with open(CPU_REPORT, "a") as report:
+        report.write(f"{cpu() - used:.2f}\t{time.monotonic() - wall:.2f}\t{item.nodeid}\n")
+
+
 # -- a real keyring: gnome-keyring's Secret Service in a private D-Bus session ------------------------------------
 
 
