@@ -172,3 +172,33 @@ def build_world(cli, start_mock, folder: Path, people: list[Person], **site) -> 
     config = write_tool_accounts(folder / "accounts.toml", people, mock.state)
     store_secrets(cli, config, people)
     return World(cli, mock, config, folder / "archive")
+
+
+def shared_world(tmp_path_factory, keyring_session, chromium_path, name: str, people: list[Person],
+                 runs: list[tuple[str, ...]], mock_text: str | None = None, **site):
+    """One world and its CLI runs, built once for the whole session (by whichever xdist worker gets there first) and
+    read by every test of a module: (world, [each run's CompletedProcess]). Its mock has stopped by then: the tests
+    read what it recorded (`world.mock` is a MockRecords). `mock_text` replaces the mock's accounts file, for
+    switches Person has no field for. The secrets are in the building worker's keyring only: a test that runs the
+    CLI again on this world must not need them."""
+    from conftest import make_cli
+    from mock_support import MockRecords, RunningMock
+    from promises_support import as_finished, finished, once
+
+    def build(folder: Path) -> dict:
+        cli = make_cli(folder / "home", keyring_session, chromium_path)
+        (folder / "mock").mkdir()
+        (folder / "mock-accounts.toml").write_text(mock_text or mock_accounts(people, **site))
+        mock = RunningMock(folder / "mock-accounts.toml", folder / "mock")
+        try:
+            config = write_tool_accounts(folder / "accounts.toml", people, mock.state)
+            store_secrets(cli, config, people)
+            world = World(cli, mock, config, folder / "archive")
+            return {"runs": [finished(world.run(*args, timeout=400)) for args in runs]}
+        finally:
+            mock.stop()
+
+    folder, kept = once(tmp_path_factory, name, build)
+    world = World(make_cli(folder / "home", keyring_session, chromium_path), MockRecords(folder / "mock"),
+                  folder / "accounts.toml", folder / "archive")
+    return world, [as_finished(run) for run in kept["runs"]]

@@ -37,17 +37,12 @@ def mirrored_page(browser, mock_url: str):
     return context, context.new_page()
 
 
-class RunningMock:
-    """A started MockMeta (loopback, its own thread) plus readers for its records, mail and control endpoints."""
+class MockRecords:
+    """What a mock of Meta recorded in its state folder (requests, events, submissions, mail), read back; also after
+    it stopped, as a shared world's tests do (promises_support.once)."""
 
-    def __init__(self, accounts: Path, state: Path, **options):
-        self.accounts = accounts
+    def __init__(self, state: Path):
         self.state = state
-        self.mock = MockMeta(accounts, state, **options)
-        self.url = self.mock.start()
-
-    def stop(self) -> None:
-        self.mock.stop()
 
     def lines(self, name: str) -> list[dict]:
         path = self.state / name
@@ -80,6 +75,19 @@ class RunningMock:
             if mail["Subject"] in CODE_SUBJECTS:
                 found.update(re.findall(r"(?<!\d)(\d{6})(?!\d)", mail.get_body(("plain",)).get_content()))
         return found
+
+
+class RunningMock(MockRecords):
+    """A started MockMeta (loopback, its own thread) plus readers for its records, mail and control endpoints."""
+
+    def __init__(self, accounts: Path, state: Path, **options):
+        super().__init__(state)
+        self.accounts = accounts
+        self.mock = MockMeta(accounts, state, **options)
+        self.url = self.mock.start()
+
+    def stop(self) -> None:
+        self.mock.stop()
 
     def control(self, action: str) -> dict:
         status, _, body = raw_request(self.url + "/__mock__/" + action, "POST")
