@@ -215,18 +215,22 @@ def kill_points(descriptions: list[str], seed: int) -> list[int]:
 @pytest.mark.slow
 @pytest.mark.parametrize("variant, totp", [("2025", False), ("2024", True)])
 def test_killed_at_any_step_then_run_again_files_exactly_once(cli, world, variant, totp):
-    """SIGKILL at a step, then a new run, each in a fresh world: every step around Send, and a seeded sample of the
-    rest (SUBMIT_OBJECTIONS_KILL_SEED picks another sample)."""
-    probe = world([Person("probe", form_variant=variant, totp=totp)])
-    descriptions = [plain_steps(line) for line in probe.run().stderr.splitlines()
+    """SIGKILL at a step: every step around Send, and a seeded sample of the rest (SUBMIT_OBJECTIONS_KILL_SEED picks
+    another sample). Each kill is of its own account's run, in one world; then one run over all of them: each
+    killed account is filed exactly once, whatever step its run died at."""
+    probe = Person("probe", form_variant=variant, totp=totp)
+    first = world([probe])
+    descriptions = [plain_steps(line) for line in first.run().stderr.splitlines()
                     if "probe: " in line and plain_steps(line) and "started" not in line and "(0 left)" not in line]
     assert len(descriptions) > 15, "the flow should have many steps"
-    for kill_at in kill_points(descriptions, KILL_SEED + (variant == "2024")):
-        where = f"killed at step {kill_at} ({descriptions[kill_at - 1][:60]}), seed {KILL_SEED}"
-        person = Person(f"k{kill_at}", form_variant=variant, totp=totp)
-        setup = world([person])
-        process = subprocess.Popen([*CLI, *setup.args()], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                   text=True, env=cli.env, cwd=ROOT)
+    points = kill_points(descriptions, KILL_SEED + (variant == "2024"))
+    people = {kill_at: Person(f"k{kill_at}", form_variant=variant, totp=totp) for kill_at in points}
+    setup = world(list(people.values()))
+    where = {kill_at: f"killed at step {kill_at} ({descriptions[kill_at - 1][:60]}), seed {KILL_SEED}"
+             for kill_at in points}
+    for kill_at, person in people.items():
+        process = subprocess.Popen([*CLI, *setup.args("--account", person.name)], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True, env=cli.env, cwd=ROOT)
         seen = 0
         for line in process.stderr:
             if plain_steps(line) and "started" not in line and "(0 left)" not in line:
@@ -235,8 +239,12 @@ def test_killed_at_any_step_then_run_again_files_exactly_once(cli, world, varian
                     process.send_signal(signal.SIGKILL)
                     break
         process.wait(30)
-        again = setup.run()
-        assert again.returncode == 0, f"{where}: {again.stdout}{again.stderr}"
-        assert len(setup.mock.submissions()) == 1, f"{where}: filed {len(setup.mock.submissions())}x"
-        assert setup.ledger()[person.name] in ("confirmed", "honoured"), where
-        assert setup.verify().returncode == 0, f"{where}: {setup.verify().stdout}"
+        assert seen == kill_at, f"{where[kill_at]}: the run ended before it got there"
+    again = setup.run("--concurrency", "2")
+    assert again.returncode == 0, f"{where}: {again.stdout}{again.stderr}"
+    for kill_at, person in people.items():
+        filed = setup.mock.submissions(person.login)
+        assert len(filed) == 1, f"{where[kill_at]}: filed {len(filed)}x"
+        assert setup.ledger()[person.name] in ("confirmed", "honoured"), where[kill_at]
+    verified = setup.verify()
+    assert verified.returncode == 0, f"{where}: {verified.stdout}"
