@@ -158,6 +158,21 @@ class World:
     def receipts(self, name: str) -> list[dict]:
         return receipts(self.archive, name)
 
+    def copy_to(self, cli, folder: Path) -> "World":
+        """This world's archive and ledger copied for `cli` (a test's own CLI, with its own home): for a test that
+        changes what a shared world left, without changing it for the other tests."""
+        import shutil
+        import sqlite3
+
+        shutil.copytree(self.archive, folder / "archive")
+        shutil.copytree(Path(self.cli.env["XDG_DATA_HOME"]), Path(cli.env["XDG_DATA_HOME"]), dirs_exist_ok=True)
+        # The ledger names each request's evidence folder by its full path: point the copy at the copied folders.
+        with sqlite3.connect(Path(cli.env["XDG_DATA_HOME"]) / "submit-objections" / "ledger.sqlite3") as ledger:
+            for table in ("accounts", "history"):
+                ledger.execute(f"UPDATE {table} SET evidence = replace(evidence, ?, ?)",
+                               (str(self.archive), str(folder / "archive")))
+        return World(cli, self.mock, self.config, folder / "archive")
+
     def ledger(self) -> dict[str, str]:
         import sqlite3
 

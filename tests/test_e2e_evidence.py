@@ -16,15 +16,30 @@ from pathlib import Path
 import pytest
 
 from conftest import CLI, ROOT
-from e2e_support import Person, mock_accounts, store_secrets, table_row, write_tool_accounts
+from e2e_support import Person, mock_accounts, shared_world, store_secrets, table_row, write_tool_accounts
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_submission_is_sealed_with_its_page_and_meta_email_and_verifies(cli, world):
-    anna = Person("anna", totp=True, form_variant="2024")
-    setup = world([anna])
-    assert setup.run().returncode == 0
+# -- one world for the evidence and ledger tests: one run over four accounts, then eva's again, then eva's forced --
+
+ANNA = Person("anna", totp=True, form_variant="2024")
+EVA = Person("eva", form_variant="2025", maildir=False)
+FAY = Person("fay", form_variant="2025", maildir=False)
+GIL = Person("gil", totp=True, form_variant="2024")
+
+
+@pytest.fixture(scope="module")
+def filed(tmp_path_factory, keyring_session, chromium_path):
+    world, runs = shared_world(tmp_path_factory, keyring_session, chromium_path, "e2e-evidence",
+                               [ANNA, EVA, FAY, GIL],
+                               runs=[("--concurrency", "2"), ("--account", "eva"), ("--account", "eva", "--force")])
+    assert runs[0].returncode == 0, runs[0].stdout + runs[0].stderr
+    return world, runs
+
+
+def test_a_submission_is_sealed_with_its_page_and_meta_email_and_verifies(filed):
+    setup, _ = filed
     [folder] = list((setup.archive / "anna").iterdir())
     names = sorted(path.name for path in folder.iterdir())
     assert "01-filled-form.png" in names and "02-confirmation.png" in names
@@ -35,38 +50,12 @@ def test_a_submission_is_sealed_with_its_page_and_meta_email_and_verifies(cli, w
     assert "We've received your objection" in (folder / eml).read_text()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert {entry["name"] for entry in manifest["files"]} == set(names) - {"manifest.json"}
-    assert manifest["sequence"] == 1 and manifest["previous"] is None
-    assert setup.ledger() == {"anna": "honoured"}  # Meta's email says it will honour the objection
+    assert manifest["previous"] is None or manifest["sequence"] > 1  # the chain's first link has no previous one
+    assert setup.ledger()["anna"] == "honoured"  # Meta's email says it will honour the objection
     done = setup.verify()
-    assert done.returncode == 0 and "1 sealed submission(s) verified" in done.stdout
-
-
-@pytest.fixture(scope="module")
-def three_sealed_once(tmp_path_factory, keyring_session, chromium_path):
-    """Three sealed submissions, filed once for the whole session (whichever worker gets there first): the tests
-    below each tamper with a copy."""
-    from conftest import make_cli
-    from mock_support import RunningMock
-    from promises_support import once
-
-    def build(folder: Path) -> dict:
-        cli = make_cli(folder / "home", keyring_session, chromium_path)
-        people = [Person(name, form_variant="2025", maildir=False) for name in ("bo", "cy", "di")]
-        (folder / "mock").mkdir()
-        (folder / "mock-accounts.toml").write_text(mock_accounts(people))
-        mock = RunningMock(folder / "mock-accounts.toml", folder / "mock")
-        try:
-            config = write_tool_accounts(folder / "accounts.toml", people, mock.state)
-            store_secrets(cli, config, people)
-            args = ["--config", str(config), "--mirror", mock.url, "--archive", str(folder / "archive")]
-            for person in people:  # one run each, so the chain has three links in a known order
-                assert cli(*args, "--account", person.name).returncode == 0
-        finally:
-            mock.stop()
-        return {"archive": str(folder / "archive"), "data": cli.env["XDG_DATA_HOME"]}
-
-    _, built = once(tmp_path_factory, "three-sealed", build)
-    return Path(built["archive"]), Path(built["data"])
+    submissions = len(list(setup.archive.glob("*/*/manifest.json")))
+    assert submissions == 5  # anna, fay, gil, and eva's first and forced runs
+    assert done.returncode == 0 and f"{submissions} sealed submission(s) verified" in done.stdout
 
 
 class SealedCopy:
@@ -77,51 +66,58 @@ class SealedCopy:
     def verify(self, *extra: str):
         return self.cli("--archive", str(self.archive), "archive", "verify", *extra)
 
+    def by_sequence(self) -> list[Path]:
+        """The sealed submissions, oldest link of the chain first."""
+        folders = [manifest.parent for manifest in self.archive.glob("*/*/manifest.json")]
+        return sorted(folders, key=lambda folder: json.loads((folder / "manifest.json").read_text())["sequence"])
+
 
 @pytest.fixture
-def three_sealed(three_sealed_once, cli, tmp_path):
-    archive, data = three_sealed_once
-    shutil.copytree(archive, tmp_path / "archive")
-    shutil.copytree(data, Path(cli.env["XDG_DATA_HOME"]), dirs_exist_ok=True)  # the ledger the report reads
-    copy = SealedCopy(cli, tmp_path / "archive")
-    assert copy.verify().returncode == 0, "a copied archive verifies as the original does"
-    return copy
+def sealed(filed, cli, tmp_path):
+    """A copy of the evidence world's archive (five sealed submissions) and ledger, for a test to tamper with."""
+    copy = filed[0].copy_to(cli, tmp_path)
+    sealed = SealedCopy(cli, copy.archive)
+    assert sealed.verify().returncode == 0, "a copied archive verifies as the original does"
+    return sealed
 
 
-def test_verify_names_a_screenshot_changed_by_one_byte(three_sealed):
-    [folder] = list((three_sealed.archive / "cy").iterdir())
+def test_verify_names_a_screenshot_changed_by_one_byte(sealed):
+    [folder] = list((sealed.archive / "fay").iterdir())
     picture = folder / "02-confirmation.png"
     data = bytearray(picture.read_bytes())
     data[len(data) // 2] ^= 0x01
     picture.write_bytes(bytes(data))
-    sealed = {entry["name"]: entry["sha256"] for entry in json.loads((folder / "manifest.json").read_text())["files"]}
-    done = three_sealed.verify()
+    sealed_as = {entry["name"]: entry["sha256"] for entry in json.loads((folder / "manifest.json").read_text())["files"]}
+    done = sealed.verify()
     assert done.returncode == 7  # the evidence changed
     assert done.stdout.strip().splitlines() == [
-        f"MISMATCH cy/{folder.name}/02-confirmation.png: changed after it was sealed "
-        f"(SHA-256 {sealed['02-confirmation.png'][:12]}... expected)"]
+        f"MISMATCH fay/{folder.name}/02-confirmation.png: changed after it was sealed "
+        f"(SHA-256 {sealed_as['02-confirmation.png'][:12]}... expected)"]
 
 
-def test_verify_names_a_deleted_file(three_sealed):
-    [folder] = list((three_sealed.archive / "bo").iterdir())
+def test_verify_names_a_deleted_file(sealed):
+    [folder] = list((sealed.archive / "anna").iterdir())
     (folder / "receipt.json").unlink()
-    done = three_sealed.verify()
+    done = sealed.verify()
     assert done.returncode == 7  # the evidence changed
-    assert f"MISMATCH bo/{folder.name}/receipt.json: missing (deleted after it was sealed)" in done.stdout
+    assert f"MISMATCH anna/{folder.name}/receipt.json: missing (deleted after it was sealed)" in done.stdout
 
 
-@pytest.mark.parametrize("who", ["cy", "di"])  # a submission in the middle of the chain, and the newest one
-def test_verify_names_a_deleted_submission(three_sealed, who):
-    [folder] = list((three_sealed.archive / who).iterdir())
+@pytest.mark.parametrize("which", ["middle", "newest"])  # a submission in the middle of the chain, and the newest
+def test_verify_names_a_deleted_submission(sealed, which):
+    chain = sealed.by_sequence()
+    folder = chain[len(chain) // 2] if which == "middle" else chain[-1]
     shutil.rmtree(folder)
-    done = three_sealed.verify()
+    done = sealed.verify()
     assert done.returncode == 7  # the evidence changed
+    who = folder.parent.name
     assert f"MISMATCH {who}/{folder.name}: sealed as #" in done.stdout and "is gone" in done.stdout
 
 
-def test_export_and_report_show_screenshots_and_the_text_sent_in_a_browser(three_sealed, page, tmp_path):
-    setup = three_sealed
-    ids = [f"{name}/{next((setup.archive / name).iterdir()).name}" for name in ("bo", "cy")]
+def test_export_and_report_show_screenshots_and_the_text_sent_in_a_browser(sealed, page, tmp_path):
+    setup = sealed
+    exported = [next((setup.archive / name).iterdir()) for name in ("fay", "anna")]
+    ids = [f"{folder.parent.name}/{folder.name}" for folder in exported]
     bundle = tmp_path / "complaint.zip"
     done = setup.cli("--archive", str(setup.archive), "archive", "export", *ids, "--to", str(bundle))
     assert done.returncode == 0, done.stderr
@@ -130,63 +126,65 @@ def test_export_and_report_show_screenshots_and_the_text_sent_in_a_browser(three
     report = setup.cli("--archive", str(setup.archive), "archive", "report")
     assert report.returncode == 0, report.stderr
 
-    for index, expected_images in ((unpacked / "index.html", 4), (setup.archive / "report.html", 6)):
+    shots = lambda folders: sum(len(json.loads((f / "receipt.json").read_text())["screenshots"])  # noqa: E731
+                                for f in folders)
+    assert shots(exported) == 4
+    for index, expected_images in ((unpacked / "index.html", shots(exported)),
+                                   (setup.archive / "report.html", shots(setup.by_sequence()))):
         page.goto(index.as_uri())
         images = page.locator("img")
         assert images.count() == expected_images
         for number in range(images.count()):
             assert images.nth(number).evaluate("img => img.complete && img.naturalWidth > 0"), index
         assert page.get_by_text("I object, under Article 21(1)").first.is_visible()
-        assert page.get_by_text("applied going forward").first.is_visible()
+        assert page.get_by_text("applied going forward").first.is_visible()  # fay's 2025 form
+        assert page.get_by_text("received your objection").first.is_visible()  # anna's 2024 form
 
 
-def test_the_ledger_skips_settled_accounts_and_force_files_again(cli, world):
-    eva = Person("eva", form_variant="2025", maildir=False)
-    setup = world([eva])
-    assert setup.run().returncode == 0
-    again = setup.run()
+def test_the_ledger_skips_settled_accounts_and_force_files_again(filed, cli):
+    setup, (first, again, forced) = filed
+    assert table_row(first.stdout, "eva")[2] == "confirmed"
     assert again.returncode == 0 and "skipped: confirmed since" in again.stdout
-    assert len(setup.mock.submissions()) == 1
-    forced = setup.run("--force")
+    assert len(setup.mock.submissions(EVA.login)) == 1
     assert forced.returncode == 0 and table_row(forced.stdout, "eva")[2:4] == ["already", "objected"]
-    status = cli("--config", str(setup.config), "status")
-    assert status.returncode == 0 and "eva" in status.stdout and "already-objected" in status.stdout
+    status = setup.cli("--config", str(setup.config), "status")
+    assert status.returncode == 0 and "already-objected" in table_row(status.stdout, "eva")
 
 
-def test_status_shows_an_overdue_objection_and_what_to_do(cli, world):
-    fay = Person("fay", form_variant="2025", maildir=False)
-    setup = world([fay])
-    assert setup.run().returncode == 0
+def test_status_shows_an_overdue_objection_and_what_to_do(filed, cli, tmp_path):
+    setup = filed[0].copy_to(cli, tmp_path)
     path = Path(cli.env["XDG_DATA_HOME"]) / "submit-objections" / "ledger.sqlite3"
     with sqlite3.connect(path) as connection:  # as if it had been sent six weeks ago
-        connection.execute("UPDATE accounts SET sent_at = '2026-01-01T10:00:00Z'")
+        connection.execute("UPDATE accounts SET sent_at = '2026-01-01T10:00:00Z' WHERE account = 'fay'")
     status = cli("--config", str(setup.config), "status")
-    assert "overdue" in status.stdout and "GDPR Art. 12(3)" in status.stdout
+    assert "overdue" in table_row(status.stdout, "fay") and "GDPR Art. 12(3)" in status.stdout
+    assert "overdue" not in table_row(status.stdout, "anna")
 
 
-def test_meta_email_arriving_after_the_run_is_picked_up_by_status_check_mail(cli, world):
-    gil = Person("gil", totp=True, form_variant="2024")
-    setup = world([gil])
-    assert setup.run().returncode == 0
-    assert setup.ledger() == {"gil": "honoured"}
-    [folder] = list((setup.archive / "gil").iterdir())
-    [eml] = list(folder.glob("*.eml"))
-    # The same submission, but as if Meta's email had come later: take it out, and set the ledger back.
+def test_meta_email_arriving_after_the_run_is_picked_up_by_status_check_mail(filed, cli, tmp_path):
+    setup = filed[0].copy_to(cli, tmp_path)
+    assert setup.ledger()["gil"] == "honoured"
+    [source] = list((filed[0].archive / "gil").iterdir())
+    [eml] = list(source.glob("*.eml"))
     email_bytes = eml.read_bytes()
+    # gil's submission alone in an archive of its own, as if Meta's email had come later: without the email and
+    # its seal, and the ledger set back.
+    folder = setup.archive / "gil" / source.name
+    shutil.rmtree(setup.archive)
+    shutil.copytree(source, folder)
     for path in list(folder.iterdir()):
         if path.name.startswith("manifest") or path.suffix == ".eml":
             path.unlink()
-    (setup.archive / "chain.json").unlink()
     subprocess.run([*CLI, "--archive", str(setup.archive), "archive", "list"], env=cli.env, cwd=ROOT, check=True)
     path = Path(cli.env["XDG_DATA_HOME"]) / "submit-objections" / "ledger.sqlite3"
     with sqlite3.connect(path) as connection:
-        connection.execute("UPDATE accounts SET status = 'confirmed'")
+        connection.execute("UPDATE accounts SET status = 'confirmed' WHERE account = 'gil'")
     from automation.chain import seal
 
     seal(folder, setup.archive, note="confirmed")
     done = cli("--config", str(setup.config), "--archive", str(setup.archive), "status", "--check-mail")
     assert done.returncode == 0, done.stderr
-    assert "gil: Meta's email found, now honoured" in done.stderr and "honoured" in done.stdout
+    assert "gil: Meta's email found, now honoured" in done.stderr and "honoured" in table_row(done.stdout, "gil")
     [kept] = list(folder.glob("*.eml"))
     assert kept.read_bytes() == email_bytes
     assert (folder / "manifest-02.json").exists() and setup.verify().returncode == 0

@@ -32,12 +32,13 @@ CLEO = Person("cleo", totp=True, twofa_route="notifications", form_variant="2025
 DANA = Person("dana", stored_password="not-the-password")
 EMIL = Person("emil", totp=True, reject_first_codes=1, form_variant="2025")  # first 2FA code refused
 FAY = Person("fay", checkpoint="identity")
+VIC = Person("vic", checkpoint="human")  # "confirm you're human", also the owner's to answer
 GUS = Person("gus", region="US", form_variant="2025")
 HANA = Person("hana", already_objected=True)
 IDA = Person("ida", store_password=False)
 JON = Person("jon", form_variant="2025")
 # emil first: its wait for the next 2FA period overlaps the other worker's accounts.
-PEOPLE = [EMIL, ANNA, BEN, CLEO, DANA, FAY, GUS, HANA, IDA, JON]
+PEOPLE = [EMIL, ANNA, BEN, CLEO, DANA, FAY, VIC, GUS, HANA, IDA, JON]
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,7 @@ def done(shared):
 
 
 def test_the_run_over_every_situation_ends_with_the_exit_code_of_its_failures(done):
-    # dana and ida failed, gus is not eligible (4 outranks fay's 3, needs the owner); the others filed or had filed.
+    # dana and ida failed, gus is not eligible (4 outranks fay's and vic's 3, needs the owner); the others filed.
     assert done.returncode == 4, done.stdout + done.stderr
     assert [table_row(done.stdout, person.name)[0] for person in PEOPLE] == [person.name for person in PEOPLE]
 
@@ -178,6 +179,12 @@ def test_a_checkpoint_stops_the_account_for_its_owner(run, done):
     assert table_row(done.stdout, "fay")[2:5] == ["needs", "the", "owner"]
     assert "--headed --account fay" in done.stdout
     assert run.mock.submissions(FAY.login) == []
+
+
+def test_headless_a_human_check_stops_the_account_with_the_command_to_finish_it(run, done):
+    assert table_row(done.stdout, "vic")[2:5] == ["needs", "the", "owner"]
+    assert "`submit-objections --headed --account vic`" in done.stdout
+    assert run.mock.submissions(VIC.login) == []
 
 
 def test_a_region_without_the_form_is_reported_not_eligible(run, done):

@@ -88,16 +88,6 @@ def test_a_headed_run_waits_for_the_owner_to_pass_a_checkpoint_then_files(cli, w
     assert receipt["outcome"] == "confirmed" and "owner passed" in receipt["owner_stepped_in"]
 
 
-def test_headless_a_checkpoint_stops_the_account_with_the_command_to_finish_it(world):
-    vic = Person("vic", checkpoint="human")
-    built = world([vic])
-    mock = built.mock
-    done = built.run()
-    assert done.returncode == 3
-    assert "`submit-objections --headed --account vic`" in done.stdout
-    assert mock.submissions() == []
-
-
 def test_without_a_stored_2fa_secret_the_code_is_asked_at_the_terminal(cli, world):
     """Run at a (pseudo-)terminal: the prompt comes, the owner types the code from their app, the objection is filed."""
     import pty
