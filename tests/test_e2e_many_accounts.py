@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from e2e_support import Person, receipts, table_row
+from e2e_support import Person, receipts, shared_world, table_row
 
 pytestmark = pytest.mark.e2e
 
@@ -55,25 +55,34 @@ def test_one_run_over_facebook_and_instagram_accounts_three_at_a_time(world):
     assert sorted(logins) == sorted(p.login for p in PEOPLE if EXPECTED[p.name] not in ("failed", "needs_owner"))
 
 
-def test_the_table_reports_every_account(world):
-    people = PEOPLE[:2] + PEOPLE[5:7]
-    done = world(people).run()
+IVY_FB = Person("fb-ivy", platform="facebook", form_variant="2025")
+IVY_IG = Person("ig-ivy", platform="instagram", linked_to="fb-ivy")  # in fb-ivy's Accounts Center
+
+
+@pytest.fixture(scope="module")
+def one_at_a_time(tmp_path_factory, keyring_session, chromium_path):
+    """One run, one account after another, of six accounts: the table and the progress lines a person reads."""
+    world, [done] = shared_world(tmp_path_factory, keyring_session, chromium_path, "many-one-at-a-time",
+                                 PEOPLE[:2] + PEOPLE[5:7] + [IVY_FB, IVY_IG], runs=[()])
+    return world, done
+
+
+def test_the_table_reports_every_account(one_at_a_time):
+    _, done = one_at_a_time
     assert done.returncode == 4
     assert table_row(done.stdout, "fb-anna")[1:3] == ["facebook", "confirmed"]
     assert table_row(done.stdout, "ig-bea")[1:3] == ["instagram", "confirmed"]
     assert table_row(done.stdout, "ig-fox")[1:5] == ["instagram", "needs", "the", "owner"]
     assert table_row(done.stdout, "fb-gus")[1:4] == ["facebook", "not", "eligible"]
-    assert "[4/4 done]" in done.stderr  # plain progress lines when not a terminal
+    assert "[6/6 done]" in done.stderr  # plain progress lines when not a terminal
 
 
-def test_an_account_covered_by_its_linked_account_is_reported_as_such(world):
-    people = [Person("fb-ivy", platform="facebook", form_variant="2025"),
-              Person("ig-ivy", platform="instagram", linked_to="fb-ivy")]
-    run = world(people)
-    mock = run.mock
-    done = run.run("--json")
-    assert done.returncode == 0, done.stdout + done.stderr
-    outcome = {entry["account"]: entry for entry in json.loads(done.stdout)}
-    assert outcome["fb-ivy"]["outcome"] == "confirmed"
-    assert outcome["ig-ivy"]["outcome"] == "already_objected" and "linked account" in outcome["ig-ivy"]["reason"]
-    assert [entry["login"] for entry in mock.submissions()] == ["fb-ivy@example.org"]
+def test_an_account_covered_by_its_linked_account_is_reported_as_such(one_at_a_time):
+    run, done = one_at_a_time
+    assert table_row(done.stdout, "fb-ivy")[1:3] == ["facebook", "confirmed"]
+    assert table_row(done.stdout, "ig-ivy")[1:4] == ["instagram", "already", "objected"]
+    assert "linked account" in done.stdout.split("ig-ivy: ", 1)[1].splitlines()[0]
+    [receipt] = receipts(run.archive, "ig-ivy")
+    assert receipt["outcome"] == "already_objected" and receipt["sent"] is False
+    assert [entry["login"] for entry in run.mock.submissions(IVY_FB.login)] == ["fb-ivy@example.org"]
+    assert run.mock.submissions(IVY_IG.login) == []
