@@ -33,8 +33,13 @@ def iso(moment: dt.datetime) -> str:
 
 
 def make_private_dir(path: Path) -> Path:
+    """`path` and its missing parents, for the tool's files: each folder created here is 0700, whatever the umask.
+    A folder that exists already keeps its mode: it may be the user's own (the --archive they named, /tmp), and
+    the tool's files and folders inside it are private anyway; `doctor` names one that others can read."""
+    missing = [folder for folder in (path, *path.parents) if not folder.exists()]
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+    for folder in missing:
+        os.chmod(folder, 0o700)
     return path
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from automation import chain
+from automation.archive import make_private_dir
 from automation.chain import Problem, seal, submission_folders, verify
 
 
@@ -23,8 +24,7 @@ def sha(data: bytes) -> str:
 
 
 def submission(archive: Path, account: str, run: str, files: dict[str, bytes], note: str = "confirmed: ok") -> Path:
-    folder = archive / account / run
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_private_dir(archive / account / run)  # as the tool's evidence folders are made
     for name, data in files.items():
         (folder / name).write_bytes(data)
     assert seal(folder, archive, note=note) is not None
