@@ -180,8 +180,28 @@ def _plans(app, names: tuple[str, ...]):
             plans.append(Plan(account, objection, flow.steps(account, objection), flow.wording, flow=flow.id,
                               language=language, site=flow.site, domains=flow.domains, routing=routing,
                               offered=offered, mail_senders=flow.mail_senders, request=request, title=flow.title,
-                              reviewed=flow.reviewed, mail_about=flow.mail_about, texts=flow.texts(account)))
+                              reviewed=flow.reviewed, mail_about=flow.mail_about, texts=flow.texts(account),
+                              linked=_linked(app, account, flow.id)))
     return plans
+
+
+def _linked(app, account, flow_id: str) -> tuple:
+    """The requests of the accounts linked to `account` (linked_to) that the site's answer to its `flow_id` request
+    may cover: each linked account's request of the same kind, when it asks for it (its platform's flow for it)."""
+    from automation.plan import Linked
+    from flows import FLOWS, flow_for
+
+    request = FLOWS[flow_id].request
+    if not FLOWS[flow_id].covers_linked:
+        return ()
+    found = []
+    for other in app.accounts().linked_with(account.name):
+        if request not in other.requests:
+            continue
+        flow = flow_for(other.platform, request)
+        if flow.covers_linked:
+            found.append(Linked(other.name, other.platform, flow.id))
+    return tuple(found)
 
 
 def _run(app, names: tuple[str, ...], dry_run: bool, verbose: bool, *, as_json: bool, mirror: str | None,
@@ -375,12 +395,13 @@ def status(app, check_mail: bool, as_json: bool) -> None:
 
         sites = {flow.id: SiteMail(flow.site, flow.mail_senders, flow.wording, flow.reviewed, flow.mail_about)
                  for flow in FLOWS.values()}
-    rows = status_rows(app, sites, tell=lambda message: click.echo(message, err=True))
+    rows = status_rows(app, sites, tell=lambda message: click.echo(message, err=True),
+                       linked=lambda account, flow: _linked(app, account, flow))
     _print_status(rows, as_json)
     overdue = [row[0] for row in rows if row[3] == "overdue"]  # account, flow, platform, status, ...
     if check_mail and overdue:  # a scheduled re-check tells its owner by its exit code
-        click.echo(f"overdue: {', '.join(overdue)}: a month without an answer; `archive export` the evidence and "
-                   "complain to your data protection authority", err=True)
+        click.echo(f"overdue: {', '.join(overdue)}: a month without an answer; `archive complain NAME` writes a "
+                   "complaint to your data protection authority, with the evidence zip", err=True)
         raise click.exceptions.Exit(int(ExitCode.OVERDUE))
 
 
@@ -405,7 +426,7 @@ def _print_status(rows, as_json: bool) -> None:
 
 @main.group()
 def archive() -> None:
-    """List, show, verify and export the evidence (see --archive)."""
+    """List, show, verify and export the evidence (see --archive), and write a complaint from it."""
 
 
 @archive.command("list")
@@ -506,6 +527,50 @@ def archive_export(app, submissions: tuple[str, ...], target: Path) -> None:
 
     exporting.export(app.archive, list(submissions), target, app.legacy_flow)
     click.echo(f"wrote {target}")
+
+
+@archive.command("complain")
+@click.argument("name", shell_complete=_complete_accounts)
+@click.option("--flow", "flow_id", metavar="ID", help="The request to complain about (as `status` shows its flow); "
+              "needed only when more than one of the account's requests was refused or is overdue.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The letter to write (default: complaint-NAME-FLOW-DATE.txt in this folder); the evidence zip "
+              "goes beside it, named after it (...-evidence.zip).")
+@click.pass_obj
+@reports_errors
+def archive_complain(app, name: str, flow_id: str | None, out: Path | None) -> None:
+    """Write (never send) a complaint to the data protection authority of NAME's country about a request Meta
+    refused, or left unanswered a month after Send (GDPR Art. 12(3)): a letter in the account's language quoting
+    what was sent and when and Meta's answer, and beside it the evidence zip it names (as `archive export`)."""
+    from automation import complaint
+    from automation.plan import SiteMail
+    from flows import FLOWS
+    from flows.complaints import CONTROLLER, template
+    from flows.wording import expected_language
+
+    account = app.accounts().get(name)
+    entry = complaint.entry_for(app.ledger().all(), name, flow_id)
+    flow = FLOWS.get(entry.flow)
+    if flow is None:
+        raise complaint.ConfigError(f"{name}: no flow {entry.flow!r} is registered",
+                                            hint="the flow that filed the request is needed to read its answer")
+    done = complaint.write(archive=app.archive, entry=entry, account=account,
+                           mail=SiteMail(flow.site, flow.mail_senders, flow.wording), controller=CONTROLLER,
+                           language=expected_language(account.language, account.country), template_for=template,
+                           out=out, legacy_flow=app.legacy_flow)
+    authority = done.authority
+    click.echo(f"wrote {done.letter}: a complaint to {authority.name} ({authority.complaint}), in {done.language}, "
+               f"about the request {entry.flow} ({done.grounds})")
+    click.echo(f"wrote {done.evidence}: the evidence the letter names (sealed files, each checked against its SHA-256)")
+    if done.fallback:
+        click.echo(f"note: there is no complaint letter in the language {done.fallback!r} yet, so it is in English",
+                   err=True)
+    if not authority.verified:
+        click.echo(f"note: the authority's address was not re-checked for this tool: check it on {authority.website} "
+                   "before you post the letter", err=True)
+    if authority.note:
+        click.echo(f"note: {authority.note}", err=True)
+    click.echo("Nothing was sent: post the letter or paste it into the authority's complaint page, with the zip.")
 
 
 @archive.command("report")

@@ -97,6 +97,7 @@ class RunResult:
 def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal) -> RunResult:
     """Files every plan that is not settled yet, and returns one report per plan (an account and a flow), in the
     plans' order."""
+    from automation.archive import iso, utc_now
     from automation.batch import Batch, BatchSettings
     from automation.browser import find_chromium
     from automation.jobs import RunOptions, missing_password
@@ -110,6 +111,7 @@ def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal) 
     settings = BatchSettings(executable=chromium, headed=request.headed, concurrency=request.concurrency,
                              pause=request.pause)
     reports, to_run = settled_before_running(app, plans, request, terminal)
+    run_started = iso(utc_now())  # what another account's answer settles from now on is not filed
     runnable = []
     for plan in to_run:
         problem = missing_password(keyring, plan)
@@ -129,6 +131,7 @@ def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal) 
         trace=request.trace,
         ledger=app.ledger(),
         legacy_flow=app.legacy_flow,
+        run_started=run_started,
     )
     batch = Batch(runnable, keyring, options, settings, progress)
     if runnable:
@@ -171,12 +174,14 @@ def settled_before_running(app: App, plans: list["Plan"], request: RunRequest,
     """Requests that are settled are skipped (unless --force); one whose Send was cut short and whose answer has
     arrived since is settled now. The rest run: the flow checks the site's page before filling anything."""
     from automation.jobs import AccountReport
+    from automation.ledger import COVERED_NOTE
 
     ledger = app.ledger()
 
     def skip(plan: "Plan", entry: "Entry", why: str) -> "AccountReport":
+        covered = f"; {entry.note}" if entry.note and entry.note.startswith(COVERED_NOTE) else ""
         return AccountReport(plan.account.name, plan.account.platform, outcomes.state(entry.status).name,
-                             f"skipped: {entry.status} since {entry.since}; {why}",
+                             f"skipped: {entry.status} since {entry.since}{covered}; {why}",
                              Path(entry.evidence) if entry.evidence else None, flow=plan.flow)
 
     skipped, to_run = [], []
@@ -184,7 +189,7 @@ def settled_before_running(app: App, plans: list["Plan"], request: RunRequest,
         account = plan.account
         entry = ledger.get(account.name, plan.flow)
         if entry and entry.sent_but_unsettled and entry.evidence and not request.rehearse:
-            check_mail(app, entry, account, plan.mail, terminal.tell)
+            check_mail(app, entry, account, plan.mail, terminal.tell, linked=plan.linked)
             entry = ledger.get(account.name, plan.flow)
         if entry and entry.status in settled_states(plan) and not (request.force or request.rehearse):
             why = REVIEWED_SKIP.get(entry.status, "") if plan.reviewed else ""
@@ -205,11 +210,12 @@ def settled_before_running(app: App, plans: list["Plan"], request: RunRequest,
 
 
 def check_mail(app: App, entry: "Entry", account: "Account", mail: "SiteMail",
-               tell: Callable[[str], None] = lambda message: None) -> str | None:
+               tell: Callable[[str], None] = lambda message: None, linked: tuple = ()) -> str | None:
     """Looks for the site's answer to a request sent earlier (mail from `mail.senders` only); keeps it as evidence
-    and moves the ledger on."""
+    and moves the ledger on; an answer that also covers the `linked` accounts' requests settles those too."""
     from automation.chain import seal
-    from automation.jobs import answer_in_mailbox
+    from automation.jobs import answer_in_mailbox, cover_linked
+    from automation.plan import Plan
 
     if not entry.evidence or not entry.sent_at:
         return None
@@ -225,11 +231,18 @@ def check_mail(app: App, entry: "Entry", account: "Account", mail: "SiteMail",
     status = verdict if verdict in ("honoured", "refused") else "submitted" if mail.reviewed else "confirmed"
     app.ledger().record(account.name, entry.flow, account.platform, status, evidence=folder,
                         note=f"{mail.site}'s email says: {verdict}")
+    if status == "honoured" and linked:
+        plan = Plan(account, "", [], mail.wording, flow=entry.flow, site=mail.site, mail_senders=mail.senders,
+                    linked=tuple(linked))
+        for name in cover_linked(app.ledger(), plan, folder):
+            tell(f"{account.name}: {mail.site}'s email also covers {name}, which is not filed for")
     return status
 
 
 def status_rows(app: App, sites: dict[str, "SiteMail"] | None = None,
-                tell: Callable[[str], None] = lambda message: None) -> list[tuple[str, str, str, str, str, str]]:
+                tell: Callable[[str], None] = lambda message: None,
+                linked: Callable[["Account", str], tuple] = lambda account, flow: ()
+                ) -> list[tuple[str, str, str, str, str, str]]:
     """Each request's row, one per account and flow: account, flow, platform, status, since, what to do next. With
     `sites` (per flow id: its site's name, mail senders and wording), first look in each account's mailbox for the
     answer to requests still waiting for one, and file it in that request's own evidence folder."""
@@ -239,7 +252,8 @@ def status_rows(app: App, sites: dict[str, "SiteMail"] | None = None,
         for entry in ledger.all():
             if entry.account in accounts and entry.flow in sites and entry.status in outcomes.AWAITING_ANSWER:
                 mail = sites[entry.flow]
-                found = check_mail(app, entry, accounts[entry.account], mail, tell)
+                found = check_mail(app, entry, accounts[entry.account], mail, tell,
+                                   linked=linked(accounts[entry.account], entry.flow))
                 if found:
                     tell(f"{entry.account}: {mail.site}'s email found, now {found}")
     return [(e.account, e.flow, e.platform, e.shown_status, e.since, outcomes.next_action(e.shown_status, e.account))

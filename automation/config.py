@@ -185,6 +185,7 @@ class Account(BaseModel):
     requests: list[str] = ["ai-objection"]
     third_party_data: ThirdPartyData | None = None
     disconnect_activity: DisconnectActivity | None = None
+    linked_to: str | None = None  # another account of this file in the same Accounts Centre (the site's term)
 
     @field_validator("requests")
     @classmethod
@@ -277,6 +278,21 @@ class AccountsFile(BaseModel):
     def get(self, name: str) -> Account:
         return self.select([name])[0]
 
+    def linked_with(self, name: str) -> list[Account]:
+        """The other accounts of this file linked to `name` (`linked_to`, followed both ways and on through each
+        linked account): the accounts one request in a shared account centre may cover, in file order."""
+        group, frontier = {name}, [name]
+        while frontier:
+            current = frontier.pop()
+            for account in self.accounts:
+                neighbours = {account.linked_to} if account.name == current else set()
+                if account.linked_to == current:
+                    neighbours.add(account.name)
+                for other in neighbours - {None} - group:
+                    group.add(other)
+                    frontier.append(other)
+        return [account for account in self.accounts if account.name in group and account.name != name]
+
 
 def load_accounts(path: Path, languages: list[str] | None = None, platforms: list[str] | None = None,
                   requests: dict[str, list[str]] | None = None) -> AccountsFile:
@@ -364,6 +380,13 @@ def load_accounts(path: Path, languages: list[str] | None = None, platforms: lis
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise ConfigError(f"{path}: account name used twice: {', '.join(duplicates)}", hint="give each account its own name")
+    for index, account in enumerate(accounts):
+        if account.linked_to is not None and (account.linked_to not in names or account.linked_to == account.name):
+            line = _line_of(text, index, "linked_to")
+            what = "itself" if account.linked_to == account.name else f"{account.linked_to!r}, which is no account here"
+            raise ConfigError(f"{path}:{line}: account {account.name!r}: field 'linked_to' names {what}",
+                              hint="linked_to names another account of this file (its `name`) that shares its "
+                              f"account centre; accounts here: {', '.join(names)}")
     return AccountsFile(path=path, accounts=accounts, settings=settings)
 
 

@@ -8,6 +8,8 @@ account's failure.
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import json
 import logging
 import re
@@ -25,7 +27,7 @@ from automation.browser import new_context, settle
 from automation.config import Account
 from automation.credentials import Keyring
 from automation.errors import ExpectedError
-from automation.ledger import Entry, Ledger
+from automation.ledger import COVERED_NOTE, Entry, Ledger
 from automation.plan import Plan, SiteMail
 from automation.runner import FlowFinished, Job, Result, Runner, interrupted
 from automation.sessions import SessionStore
@@ -72,6 +74,7 @@ class RunOptions:
     ledger: Ledger | None = None  # None: no ledger (tests of parts); the CLI always keeps one
     # platform -> the flow whose runs the archive's older folders (no flow in their name) were; None: no such flow
     legacy_flow: LegacyFlow | None = None
+    run_started: str | None = None  # when the run began (ISO, UTC): a request settled since then is not filed
 
 
 class KeyringSecrets:
@@ -178,6 +181,9 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     started = utc_now()
     if not plan.offered:
         log.warning("%s: %s", account.name, plan.routing)
+    covered = covered_meanwhile(plan, options)
+    if covered is not None:
+        return covered
     legacy = options.legacy_flow is not None and options.legacy_flow(account.platform) == plan.flow
     seal_unfinished(options.archive, account.name, plan.flow, legacy)
     evidence = EvidenceFolder(options.archive, account.name, plan.flow, started)
@@ -233,11 +239,55 @@ def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOpti
     if options.ledger is not None and not options.rehearse and result.status not in ("interrupted", "rehearsed"):
         status, note = _settled(result, previous, answer, plan.site)
         options.ledger.record(account.name, plan.flow, account.platform, status, evidence=evidence.path, note=note)
+        if answer == "honoured" and plan.linked:
+            for name in cover_linked(options.ledger, plan, evidence.path):
+                log.info("%s: %s's email also covers %s", account.name, plan.site, name)
     shown, reason = result.status, result.reason
     if answer == "refused":  # the answer came during the run: that is where the request stands now
         shown, reason = "refused", f"{reason}, but the site's email refuses the request (kept in the evidence folder)"
     return AccountReport(account.name, account.platform, shown, reason, evidence.path, result.notes, screenshot,
                          flow=plan.flow)
+
+
+def covered_meanwhile(plan: Plan, options: RunOptions) -> AccountReport | None:
+    """A request another account's answer settled during this run, before this account's turn: not filed, and said
+    so (the note names the email)."""
+    if options.ledger is None or options.run_started is None or options.rehearse:
+        return None
+    entry = options.ledger.get(plan.account.name, plan.flow)
+    if entry is None or entry.since < options.run_started or entry.status not in outcomes.SETTLED_IN_LEDGER:
+        return None
+    return AccountReport(plan.account.name, plan.account.platform, outcomes.state(entry.status).name,
+                         f"not filed: {entry.note}", Path(entry.evidence) if entry.evidence else None, flow=plan.flow)
+
+
+def covering_email(folder: Path, mail: SiteMail) -> Path | None:
+    """The newest of the site's emails kept in `folder` that honours the request and says it also covers the other
+    accounts in the same account centre."""
+    for path in sorted(folder.glob(f"{file_stem(mail.site)}-email-*.eml"), reverse=True):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if mailcodes.verdict(message, mail.wording) == "honoured" and mailcodes.covers_linked(message, mail.wording):
+            return path
+    return None
+
+
+def cover_linked(ledger: Ledger, plan: Plan, folder: Path) -> list[str]:
+    """When the site's answer kept in `folder` says it covers the linked accounts too, each linked account's request
+    that is not settled yet is marked as in place (`already-objected`), the filing account's folder its evidence and
+    the email named in its note. Returns the accounts so covered."""
+    found = covering_email(folder, plan.mail)
+    if found is None:
+        return []
+    covered = []
+    for request in plan.linked:
+        entry = ledger.get(request.account, request.flow)
+        if entry is not None and entry.status in outcomes.SETTLED_IN_LEDGER:
+            continue
+        ledger.record(request.account, request.flow, request.platform, "already-objected", evidence=folder,
+                      note=f"{COVERED_NOTE}{plan.account.name}'s request: {plan.site}'s email {found.name} (in "
+                      f"{folder}) says it also covers the other accounts in the same account centre")
+        covered.append(request.account)
+    return covered
 
 
 def _stale_session(result: Result) -> bool:

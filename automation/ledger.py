@@ -28,6 +28,8 @@ from automation.outcomes import AWAITING_ANSWER, LEDGER_STATES, SETTLED_IN_LEDGE
 
 STATUSES = LEDGER_STATES
 DONE = SETTLED_IN_LEDGER  # a new run skips these unless --force
+# How the note of a request settled by another account's answer begins (see jobs.cover_linked): a run says so.
+COVERED_NOTE = "covered by "
 
 
 def answer_due(sent: dt.datetime) -> dt.datetime:

@@ -143,3 +143,12 @@ def verdict(message: EmailMessage, wording: Wording) -> str:
     if wording.matches("email_refused", body):
         return "refused"
     return "honoured" if wording.matches("email_honoured", body) else "received"
+
+
+def covers_linked(message: EmailMessage, wording: Wording) -> bool:
+    """Whether the site's answer says it also covers the other accounts in the same account centre (wording key
+    email_covers_linked, in any language; a site without the key never says so)."""
+    if not wording.has("email_covers_linked"):
+        return False
+    body = " ".join(f"{message.get('Subject', '')}\n{message_text(message)}".split())
+    return wording.matches("email_covers_linked", body)

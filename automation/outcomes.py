@@ -17,6 +17,7 @@ from automation.errors import ExitCode
 COMMANDS = {
     "credentials": "submit-objections credentials set {name}",  # store or replace its password, 2FA secret, mailbox
     "owner": "submit-objections --headed --account {name}",  # a visible browser: the owner passes the site's check
+    "complain": "submit-objections archive complain {name}",  # a complaint to the data protection authority
 }
 
 
@@ -43,8 +44,8 @@ STATES: tuple[State, ...] = (
     State("honoured", "honoured", ExitCode.OK, "honoured", "nothing: the site says it honours the request",
           settled=True),
     State("refused", "refused", ExitCode.FAILED, "refused",
-          "refused: `archive export` the evidence for a complaint to your data protection authority (a new run "
-          "files again only with --force)", settled=True),
+          f"refused: `{COMMANDS['complain']}` writes a complaint to your data protection authority, with the "
+          "evidence zip beside it (as `archive export`); a new run files again only with --force", settled=True),
     State("already_objected", "already objected", ExitCode.OK, "already-objected",
           "nothing: the site says the request is in place", settled=True),
     # Requests whose effect the site shows at once and answers by no email (a setting switched off in an account):
@@ -65,8 +66,8 @@ STATES: tuple[State, ...] = (
     State("submitting", "sending was cut short", ExitCode.OK, "submitting",
           "run again: the tool checks the site's page before sending anything"),
     State("overdue", "overdue", ExitCode.OK, None,
-          "no answer within a month (GDPR Art. 12(3)): `archive export` the evidence and complain to your data "
-          "protection authority"),
+          f"no answer within a month (GDPR Art. 12(3)): `{COMMANDS['complain']}` writes a complaint to your data "
+          "protection authority, with the evidence zip beside it (as `archive export`)"),
 )
 
 BY_NAME = {state.name: state for state in STATES}

@@ -21,6 +21,16 @@ class SiteMail:
     about: str | None = None  # wording key an email must match to be about this request; None: any of the site's
 
 
+@dataclass(frozen=True)
+class Linked:
+    """A request of another account of the accounts file, linked to this one (`linked_to`) in the site's account
+    centre: the site's answer to this one may say it covers that one too."""
+
+    account: str
+    platform: str
+    flow: str
+
+
 @dataclass
 class Plan:
     account: Account
@@ -41,6 +51,7 @@ class Plan:
     mail_about: str | None = None  # wording key the site's email about this request matches (None: any)
     # other texts the steps send, as a dry run shows them: (what it is, the text)
     texts: list[tuple[str, str]] = field(default_factory=list)
+    linked: tuple[Linked, ...] = ()  # the linked accounts' requests the site's answer to this one may cover
 
     @property
     def mail(self) -> SiteMail:

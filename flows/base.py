@@ -36,6 +36,9 @@ class Flow:
     mail_about: str | None = None  # wording key the site's email about this request matches; None: any of its emails
     # account -> other texts its steps send, as a dry run shows them: (what it is, the text)
     texts: Callable[[Account], list[tuple[str, str]]] = lambda account: []
+    # Whether the site's answer to this request may also cover the same request of the accounts linked to this one
+    # (`linked_to` in the accounts file): Meta's objection, for every account in the same Accounts Centre.
+    covers_linked: bool = False
 
     def steps(self, account: Account, objection: str) -> list[Step]:
         return self.build(account, objection)

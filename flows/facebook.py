@@ -26,6 +26,7 @@ def build(account: Account, objection: str) -> list[Step]:
             purpose="the Privacy Centre: a way to the objection form",
             timeout=15,
             cases=[
+                meta.facebook_page(),
                 Case(when=[link("object_link")], steps=[Click(target=link("object_link"))]),
                 Case(when=[link("other_policies_link")], steps=meta.other_policies_to_form()),
                 meta.checkpoint(account, then=[Goto(url=f"{HOME}/privacy/center/"), Click(target=link("object_link"))]),
@@ -49,6 +50,7 @@ FLOW = Flow(
     hosts=("www.facebook.com",),
     domains=meta.DOMAINS,
     mail_senders=meta.MAIL_SENDERS,
+    covers_linked=True,
     wording=META,
     build=build,
     objection_text=objection_text,

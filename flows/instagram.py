@@ -55,6 +55,7 @@ FLOW = Flow(
     hosts=("www.instagram.com", "privacycenter.instagram.com", "help.instagram.com"),
     domains=meta.DOMAINS,
     mail_senders=meta.MAIL_SENDERS,
+    covers_linked=True,
     wording=META,
     build=build,
     objection_text=objection_text,

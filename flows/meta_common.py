@@ -28,6 +28,19 @@ CODE_FIELD = label("code_field")
 CONFIRM_CODE = button("code_confirm", fallback="submit")
 
 
+PAGE_NOT_PROFILE = ("this is a Facebook Page; Meta takes objections from personal profiles only: log in as the "
+                    "person who manages it")
+
+
+def facebook_page() -> Case:
+    """Signed in as a Facebook Page ("You're using Facebook as <Page>"): Meta takes objections from personal profiles
+    only, so the flow stops before any form is filled."""
+    return Case(when=[text("facebook_page")], steps=[
+        Capture(target=text("facebook_page"), record_as="page_said"),
+        Outcome(status="not_eligible", reason=PAGE_NOT_PROFILE),
+    ])
+
+
 def checkpoint(account: Account, then: list[Step] | None = None) -> Case:
     """A security check: the owner's to answer; `then` are the steps that pick the flow up again after it."""
     return Case(when=[CHECKPOINT_URL, CHECKPOINT_TEXT], steps=[HandOff(
@@ -191,6 +204,7 @@ def _form_branch(account: Account, objection: str, wait: float, look_again: bool
         purpose="the objection form",
         timeout=wait,
         cases=[
+            facebook_page(),
             Case(when=[text("region_refused")], steps=[Outcome(
                 status="not_eligible",
                 reason="Meta says the objection form is only available in certain regions (EU/EEA, UK, Switzerland "

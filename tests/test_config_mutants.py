@@ -27,7 +27,7 @@ country = "DE"
 BOB = ACCOUNT.replace('"anna"', '"bob"').replace("anna@", "bob@")
 MIRROR_HINT = ("a mirror is a test server on this machine, such as http://127.0.0.1:8080; leave --mirror out to "
                "use the real site")
-ACCOUNT_FIELDS = "name, platform, login, email, country, language, full_name, template, maildir, mailbox, requests, third_party_data, disconnect_activity"
+ACCOUNT_FIELDS = "name, platform, login, email, country, language, full_name, template, maildir, mailbox, requests, third_party_data, disconnect_activity, linked_to"
 SECRETS_HINT = ("  hint: secrets never go in this file: remove it and run `submit-objections credentials set anna`, "
                 "which keeps it in the keyring")
 NOT_A_TABLE_HINT = "  hint: write each account as an [[accounts]] table with name, platform, login, ..."
