@@ -94,3 +94,22 @@ def test_linked_to_must_name_another_account_of_the_file(tmp_path):
     accounts = load_accounts(path)
     assert [a.name for a in accounts.linked_with("a")] == ["b", "c"], "followed both ways and on"
     assert [a.name for a in accounts.linked_with("c")] == ["a", "b"]
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr", "it", "es", "nl", "pl"])
+def test_meta_s_answers_are_read_in_every_language_and_only_a_linked_accounts_says_it_covers_the_others(language):
+    """The mock's emails (worded from the research, independently of the flows' tables) against the tables."""
+    from email.message import EmailMessage
+
+    from automation import mailcodes
+    from fixtures.mock_meta.texts import TABLES
+    from flows.wording import META
+
+    texts = TABLES[language]
+    for kind in ("honoured", "refused"):
+        for linked in ("", texts["mail_linked_sentence"]):
+            message = EmailMessage()
+            message["Subject"] = texts[f"mail_{kind}_subject"]
+            message.set_content(texts[f"mail_{kind}_body"].format(first_name="Lia", brand="Facebook", linked=linked))
+            assert mailcodes.verdict(message, META) == kind, (kind, bool(linked))
+            assert mailcodes.covers_linked(message, META) is bool(linked and kind == "honoured"), (kind, bool(linked))
