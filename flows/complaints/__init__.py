@@ -4,7 +4,8 @@ letter and names the authority, from its own data file).
 
 Placeholders a template may use: {authority}, {controller}, {controller_name}, {full_name}, {email}, {account} (the
 login), {platform}, {country}, {sent_at}, {form}, {today}, {due} (one month after Send), {zip} (the evidence file),
-{answer_date}, {answer_subject}, {answer_file} (the refusal email, when Meta refused).
+{answer_date}, {answer_subject}, {answer_file} (the refusal email, when Meta refused), {status_word} (the
+template's own refused_word or overdue_word, whichever applies).
 """
 
 from __future__ import annotations
