@@ -181,7 +181,7 @@ def write(*, archive: Path, entry: Entry, account, mail: SiteMail, controller: s
         "full_name": account.display_name,
         "email": account.email,
         "account": receipt.get("login") or account.login,
-        "platform": receipt.get("platform") or account.platform,
+        "platform": (receipt.get("platform") or account.platform).capitalize(),
         "country": country_name(account.country, letter_language),
         "sent_at": _when(receipt.get("sent_at") or entry.sent_at),
         "form": (receipt.get("form") or {}).get("address") or "-",
@@ -207,7 +207,7 @@ def _letter(template: dict, values: dict, authority: Authority, sent_text: str, 
             why: str) -> str:
     part = {key: str(template[key]).format(**values).strip() for key in SECTIONS}
     lines = [values["full_name"], values["email"], "", authority.name, authority.address, "",
-             f"{part['complaint_page']}: {authority.complaint}", "", values["today"], "", part["subject"], "",
+             f"{part['complaint_page']} {authority.complaint}", "", values["today"], "", part["subject"], "",
              part["salutation"], "", part["intro"], "", part["sent"], "", _quoted(sent_text), ""]
     if why == "refused":
         lines += [part["refused"], "", _quoted(answer_text or ""), ""]
