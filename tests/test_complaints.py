@@ -69,6 +69,7 @@ def refused(shared, tmp_path_factory):
 
 
 @pytest.mark.e2e
+@pytest.mark.slow
 def test_a_refused_objection_gets_a_french_letter_to_the_cnil_quoting_what_was_sent_and_meta_s_refusal(shared,
                                                                                                      refused):
     done, out = refused
@@ -95,6 +96,7 @@ def test_a_refused_objection_gets_a_french_letter_to_the_cnil_quoting_what_was_s
 
 
 @pytest.mark.e2e
+@pytest.mark.slow
 def test_the_refused_letters_evidence_zip_is_beside_it_and_verifies(shared, refused):
     done, out = refused
     zipped = out.with_name("letter-evidence.zip")
@@ -108,6 +110,7 @@ def test_the_refused_letters_evidence_zip_is_beside_it_and_verifies(shared, refu
 
 
 @pytest.mark.e2e
+@pytest.mark.slow
 def test_an_overdue_objection_gets_a_german_letter_saying_meta_stayed_silent_past_a_month(shared, tmp_path):
     from automation.config import load_accounts
 
@@ -134,6 +137,7 @@ def test_an_overdue_objection_gets_a_german_letter_saying_meta_stayed_silent_pas
 
 
 @pytest.mark.e2e
+@pytest.mark.slow
 def test_no_complaint_for_a_request_neither_refused_nor_overdue_and_the_cli_says_why(shared, tmp_path):
     done = shared.cli("--config", str(shared.config), "--archive", str(shared.archive), "archive", "complain",
                       OLA.name, "--out", str(tmp_path / "x.txt"))
@@ -165,6 +169,7 @@ def test_no_complaint_without_sealed_evidence(tmp_path):
 
 
 @pytest.mark.e2e
+@pytest.mark.slow
 def test_a_language_without_a_letter_falls_back_to_english_and_says_so(shared, tmp_path):
     from automation.config import load_accounts
 

@@ -17,7 +17,8 @@ SITE_WORDS = re.compile(r"facebook|instagram|meta", re.IGNORECASE)
 
 
 def test_no_engine_module_names_meta_or_its_sites():
-    found = [f"{path.name}:{number}: {line.strip()}" for path in ENGINE
+    data = sorted((ROOT / "automation").glob("*.toml"))  # the engine's data files (the authorities) count too
+    found = [f"{path.name}:{number}: {line.strip()}" for path in ENGINE + data
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if SITE_WORDS.search(line)]
     assert found == []
 

@@ -23,6 +23,7 @@ def shared(tmp_path_factory, keyring_session, chromium_path):
 
 
 @pytest.mark.e2e
+@pytest.mark.slow
 def test_the_filing_accounts_email_says_it_covers_the_linked_accounts(shared):
     [body] = [text for text in shared.mails[LIA_FB.login] if "bezwaar" in text]
     assert "hetzelfde Accountcentrum" in body, "the mock's confirmation to a linked account names its Accounts Centre"
@@ -32,6 +33,7 @@ def test_the_filing_accounts_email_says_it_covers_the_linked_accounts(shared):
 
 
 @pytest.mark.e2e
+@pytest.mark.slow
 def test_the_linked_account_is_settled_by_that_email_and_never_filed(shared):
     status, evidence, note = shared.ledger()[LIA_IG.name]
     assert status == "already-objected"
@@ -51,6 +53,7 @@ def test_the_linked_account_is_settled_by_that_email_and_never_filed(shared):
 
 
 @pytest.mark.e2e
+@pytest.mark.slow
 def test_a_rerun_files_nothing_for_either_and_says_why(shared):
     assert shared.rerun.returncode == 0, shared.rerun.stdout + shared.rerun.stderr
     told = shared.told(shared.rerun, LIA_IG)
@@ -61,6 +64,7 @@ def test_a_rerun_files_nothing_for_either_and_says_why(shared):
 
 
 @pytest.mark.e2e
+@pytest.mark.slow
 def test_a_facebook_page_is_not_eligible_and_no_form_is_filled(shared):
     assert table_row(shared.first.stdout, PAM.name)[2:4] == ["not", "eligible"]
     assert shared.told(shared.first, PAM).startswith(
@@ -113,3 +117,48 @@ def test_meta_s_answers_are_read_in_every_language_and_only_a_linked_accounts_sa
             message.set_content(texts[f"mail_{kind}_body"].format(first_name="Lia", brand="Facebook", linked=linked))
             assert mailcodes.verdict(message, META) == kind, (kind, bool(linked))
             assert mailcodes.covers_linked(message, META) is bool(linked and kind == "honoured"), (kind, bool(linked))
+
+
+def test_cover_linked_settles_only_what_is_not_settled_and_only_on_a_covering_email(tmp_path):
+    """The part a run and `status --check-mail` share, on a folder as a run leaves it."""
+    from email.message import EmailMessage
+
+    from automation.jobs import cover_linked
+    from automation.ledger import Ledger
+    from automation.plan import Linked, Plan
+    from fixtures.mock_meta.texts import TABLES
+    from flows.wording import META
+
+    folder = tmp_path / "archive" / "kim-fb" / "2026-12-01T100000Z-facebook-ai-objection"
+    folder.mkdir(parents=True)
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    ledger.record("kim-ig2", "instagram-ai-objection", "instagram", "honoured", note="its own answer")
+    ledger.record("kim-ig", "instagram-ai-objection", "instagram", "failed", note="wrong password")
+    account = load_accounts_of(tmp_path, "kim-fb")
+    plan = Plan(account, "", [], META, flow="facebook-ai-objection", site="Meta", mail_senders=("facebookmail.com",),
+                linked=(Linked("kim-ig", "instagram", "instagram-ai-objection"),
+                        Linked("kim-ig2", "instagram", "instagram-ai-objection")))
+    texts = TABLES["en"]
+    message = EmailMessage()
+    message["Subject"] = texts["mail_honoured_subject"]
+    message.set_content(texts["mail_honoured_body"].format(first_name="Kim", brand="Facebook", linked=""))
+    (folder / "meta-email-20261201T100500Z.eml").write_bytes(message.as_bytes())
+    assert cover_linked(ledger, plan, folder) == [], "an answer that does not say it covers the others covers none"
+    del message["Subject"]
+    message["Subject"] = texts["mail_honoured_subject"]
+    message.set_content(texts["mail_honoured_body"].format(first_name="Kim", brand="Facebook",
+                                                           linked=texts["mail_linked_sentence"]))
+    (folder / "meta-email-20261201T110000Z.eml").write_bytes(message.as_bytes())
+    assert cover_linked(ledger, plan, folder) == ["kim-ig"]
+    covered = ledger.get("kim-ig", "instagram-ai-objection")
+    assert covered.status == "already-objected" and covered.evidence == str(folder)
+    assert covered.note == (f"covered by kim-fb's request: Meta's email meta-email-20261201T110000Z.eml (in {folder}) "
+                            "says it also covers the other accounts in the same account centre")
+    assert ledger.get("kim-ig2", "instagram-ai-objection").note == "its own answer", "a settled request is left alone"
+
+
+def load_accounts_of(tmp_path, name):
+    from automation.config import Account
+
+    return Account(name=name, platform="facebook", login=f"{name}@example.org", email=f"{name}@example.org",
+                   country="DE")
