@@ -555,7 +555,8 @@ def archive_complain(app, name: str, flow_id: str | None, out: Path | None) -> N
         raise complaint.ConfigError(f"{name}: no flow {entry.flow!r} is registered",
                                             hint="the flow that filed the request is needed to read its answer")
     done = complaint.write(archive=app.archive, entry=entry, account=account,
-                           mail=SiteMail(flow.site, flow.mail_senders, flow.wording), controller=CONTROLLER,
+                           mail=SiteMail(flow.site, flow.mail_senders, flow.wording, flow.reviewed, flow.mail_about),
+                           controller=CONTROLLER,
                            language=expected_language(account.language, account.country), template_for=template,
                            out=out, legacy_flow=app.legacy_flow)
     authority = done.authority

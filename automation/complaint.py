@@ -130,6 +130,8 @@ def refusal(folder: Path, mail: SiteMail) -> tuple[Path, dict] | None:
         message = email.message_from_bytes((folder / name).read_bytes(), policy=email.policy.default)
         if not mailcodes.is_from(message, mail.senders) or mailcodes.verdict(message, mail.wording) != "refused":
             continue
+        if mail.about and not mailcodes.is_about(message, mail.wording, mail.about):
+            continue  # the site's answer to another request of the account
         return folder / name, {"date": mailcodes.sent_at(message), "subject": str(message.get("Subject", "")),
                                "text": mailcodes.message_text(message)}
     return None

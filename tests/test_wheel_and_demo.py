@@ -67,6 +67,7 @@ def test_the_wheel_holds_every_wording_table_and_objection_text(wheel):
     missing = tables + [f"flows/objections/{name}" for name in texts]
     assert [name for name in missing if name not in names(wheel)] == []
     assert wheel.read("flows/wording/en.toml") == (ROOT / "flows" / "wording" / "en.toml").read_bytes()
+    assert "automation/authorities.toml" in names(wheel), "archive complain needs the authorities' data file"
 
 
 @pytest.mark.slow
