@@ -25,6 +25,10 @@ fi
 # 2. System packages: Debian's, installed with apt when we are root on Debian; otherwise say what to install.
 need=()
 "$venv/bin/python" -c 'from automation.browser import find_chromium; find_chromium()' >/dev/null 2>&1 || need+=(chromium)
+# The same Chromium in its light headless form, used for every headless run (see automation/browser.py).
+if command -v apt-get >/dev/null && ! [ -x /usr/lib/chromium/chromium-headless-shell ]; then
+  need+=(chromium-headless-shell)
+fi
 command -v dbus-daemon >/dev/null || need+=(dbus)
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 if [ "$purpose" = test ]; then
