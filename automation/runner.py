@@ -43,6 +43,19 @@ MAIN_MESSAGE = r"""() => { const seen = [];
     if (text && !seen.includes(text) && el.offsetParent !== null) seen.push(text);
     if (seen.length >= 8) break; }
   return seen.join(' | ').slice(0, 1500); }"""
+# Resolves as soon as the page changes (a node, an attribute, a text), at the earliest after MIN_LOOK_MS, at the latest
+# after the given time: a step that waits for the page looks again the moment there is something new to see, instead
+# of on a fixed beat, and costs nothing while the page is quiet. A navigation ends it too (its document goes away).
+MIN_LOOK_MS = 40
+CHANGE_OR_TIMEOUT = """([ms, least]) => new Promise(resolve => {
+  const started = performance.now();
+  let timer;
+  const done = () => { observer.disconnect(); clearTimeout(timer); resolve(); };
+  const observer = new MutationObserver(() => {
+    observer.disconnect(); clearTimeout(timer);
+    timer = setTimeout(done, Math.max(0, least - (performance.now() - started))); });
+  observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  timer = setTimeout(done, ms); })"""
 GROW_TEXT_AREAS = """() => { for (const area of document.querySelectorAll('textarea')) {
     area.style.height = 'auto'; area.style.height = (area.scrollHeight + 4) + 'px'; } }"""
 
@@ -272,7 +285,7 @@ class Runner:
             if time.monotonic() >= deadline:
                 raise FlowError(f"could not find {target.describe(self.say)} on {self.page.url.split('?')[0]} "
                                 f"within {timeout:g} s; {self.job.site} may have changed this page")
-            self.pause(POLL_MS / 1000)
+            self.look_again_soon()
 
     def showing(self, target: s.Target) -> bool:
         if target.url is not None:
@@ -305,6 +318,19 @@ class Runner:
         self.job.evidence.save_file(name, body.encode("utf-8"))
         return name
 
+    def look_again_soon(self) -> None:
+        """Waits until the page changes or navigates, or POLL_MS at most: the beat of every step that waits for the
+        page to show something."""
+        self._stop_if_cancelled()
+        started = time.monotonic()
+        try:
+            self.page.evaluate(CHANGE_OR_TIMEOUT, [POLL_MS, MIN_LOOK_MS])
+        except PlaywrightError:  # the page navigated meanwhile: a new document to look at
+            pass
+        rest = MIN_LOOK_MS / 1000 - (time.monotonic() - started)
+        if rest > 0:  # between two documents evaluate fails at once: never spin
+            self.page.wait_for_timeout(rest * 1000)
+
     def pause(self, seconds: float) -> None:
         self._stop_if_cancelled()
         # Playwright's own wait, not time.sleep: the mirror's route handlers must keep running meanwhile.
@@ -326,7 +352,7 @@ class Runner:
                 if time.monotonic() >= deadline:
                     log.info("%s: %s did not show; moving on", self.job.account_name, step.target.describe(self.say))
                     return
-                self.pause(POLL_MS / 1000)
+                self.look_again_soon()
         self.find(step.target).click()
 
     def _fill(self, step: s.Fill) -> None:
@@ -506,7 +532,7 @@ class Runner:
         while self.showing(step.target):
             if time.monotonic() >= deadline:
                 raise FlowError(step.reason)
-            self.pause(POLL_MS / 1000)
+            self.look_again_soon()
 
     def _capture(self, step: s.Capture) -> None:
         if step.target is None:
@@ -573,7 +599,7 @@ class Runner:
             settled = (signature.startswith("complete|") and self.in_flight == 0
                        and now - quiet_since >= step.patience)
             if not settled:
-                self.pause(POLL_MS / 1000)
+                self.look_again_soon()
         if step.otherwise is not None:
             self.execute(step.otherwise)
             return
