@@ -1,8 +1,9 @@
 """Runs many accounts: one after another by default, or up to N at once, each in a fresh browser context.
 
-Each worker thread owns one Playwright and one Chromium (Playwright's sync API is bound to its thread) and takes the
-next account from a queue, with a short, irregular pause between accounts as a person would take. One account's
-failure never stops the others. Ctrl-C sets a flag every runner checks before each step: the accounts in progress
+Each worker thread owns one Playwright and one Chromium (Playwright's sync API is bound to its thread; headless, the
+light headless shell when it is installed) and takes the next account from a queue, with a short, irregular pause
+between accounts as a person would take. One account's failure never stops the others; a browser that crashes takes
+only its worker's current account with it, which is tried once more in a fresh browser. Ctrl-C sets a flag every runner checks before each step: the accounts in progress
 end as "interrupted" with their receipts written, and the ones not started are reported as such.
 
 Questions for the person at the terminal (a 2FA code, an emailed code) are asked here on the main thread, one at a
@@ -19,6 +20,8 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from playwright.sync_api import Browser, Error as PlaywrightError
+
 from automation.browser import launch
 from automation.credentials import Keyring
 from automation.jobs import AccountReport, Plan, RunOptions, SharedLogin, run_account
@@ -28,6 +31,20 @@ log = logging.getLogger(__name__)
 NOT_STARTED = "not started: the run was interrupted (Ctrl-C)"
 LEFT_AT_ONCE = ("interrupted (Ctrl-C twice): left at once, in the middle of the account; the next run keeps what "
                 "this one captured and checks the site's email and page before sending anything")
+
+CRASHED_TWICE = ("the browser stopped under this account twice (it crashed, or ran out of memory); run again for this "
+                 "account (nothing is filed twice), with fewer accounts at once (--concurrency)")
+
+
+def _alive(browser: Browser) -> bool:
+    """Whether the browser still answers: a crashed one is no longer connected, or fails at once."""
+    if not browser.is_connected():
+        return False
+    try:
+        browser.new_context().close()
+    except PlaywrightError:
+        return False
+    return True
 
 
 class Progress(Protocol):
@@ -134,34 +151,82 @@ class Batch:
         return AccountReport(plan.account.name, plan.account.platform, status, reason, flow=plan.flow)
 
     def _work(self, finished: threading.Event) -> None:
+        """One worker: its own Playwright and browser (started once it has an account), and for each account its
+        requests with one login.
+
+        A browser that crashes takes only the account it was running with it: that account's requests not finished
+        yet are tried once more in a fresh browser, and the worker goes on with the next accounts in that one. The
+        other workers never notice."""
+        retried: set[str] = set()  # accounts tried again after a crash
+        requests = self._next_account(first=True)
         try:
-            with launch(self.settings.executable, headed=self.settings.headed, mirror=self.options.mirror is not None) as browser:
-                first = True
-                while not self.cancel.is_set():
-                    try:
-                        requests = self._queue.get_nowait()
-                    except queue.Empty:
-                        return
-                    if not first and self._pause(requests[0]):
-                        self._queue.put(requests)
-                        return
-                    first = False
-                    with SharedLogin() as login:  # one login serves all of the account's requests
-                        for plan in requests:
-                            if self.cancel.is_set():
-                                break
-                            self._run_one(browser, plan, login)
-        except Exception as error:  # noqa: BLE001 - Chromium would not start or died: say so per account
+            while requests is not None:
+                with launch(self.settings.executable, headed=self.settings.headed,
+                            mirror=self.options.mirror is not None) as browser:
+                    while requests is not None:
+                        left = self._run_requests(browser, requests)
+                        name = requests[0].account.name
+                        if left and name not in retried:
+                            retried.add(name)
+                            log.warning("%s: the browser stopped under this account; trying it once more in a "
+                                        "fresh browser", name)
+                            requests = left
+                            break  # the same account, in a new browser
+                        for plan in left:
+                            self._finish(plan, AccountReport(plan.account.name, plan.account.platform, "failed",
+                                                             CRASHED_TWICE, flow=plan.flow))
+                        requests = self._next_account(first=False)
+        except Exception as error:  # noqa: BLE001 - Chromium would not start: say so per account
             self.browser_problem = str(error).splitlines()[0]
             log.debug("worker stopped", exc_info=True)
+            if requests is not None:
+                self._queue.put(requests)  # another worker may run them; else reported with the browser's problem
         finally:
             finished.set()
 
-    def _run_one(self, browser, plan: Plan, login: SharedLogin) -> None:
+    def _next_account(self, first: bool) -> list[Plan] | None:
+        """The next account's requests for this worker, after a person's pause unless it is the worker's first; None
+        when there is none left or Ctrl-C came."""
+        if self.cancel.is_set():
+            return None
+        try:
+            requests = self._queue.get_nowait()
+        except queue.Empty:
+            return None
+        if not first and self._pause(requests[0]):
+            self._queue.put(requests)
+            return None
+        return requests
+
+    def _run_requests(self, browser: Browser, requests: list[Plan]) -> list[Plan]:
+        """The account's requests, with one login; returns those a crash of the browser left unfinished."""
+        with SharedLogin() as login:  # one login serves all of the account's requests
+            for index, plan in enumerate(requests):
+                if self.cancel.is_set():
+                    break
+                report = self._run_one(browser, plan, login)
+                if report is None:
+                    return requests[index:]
+                self._finish(plan, report)
+        return []
+
+    def _run_one(self, browser: Browser, plan: Plan, login: SharedLogin) -> AccountReport | None:
+        """The request's report; None when the browser crashed under it (nothing it did is lost: its evidence
+        folder keeps what was captured, and the ledger what was sent)."""
         with self._lock:
             self._running.add((plan.account.name, plan.flow))
         self.progress.account_started(plan.account.name)
-        report = run_account(browser, plan, self.keyring, self.options, login)
+        try:
+            report = run_account(browser, plan, self.keyring, self.options, login)
+        except PlaywrightError:
+            if _alive(browser):
+                raise
+            return None
+        if report.status == "failed" and not self.cancel.is_set() and not _alive(browser):
+            return None
+        return report
+
+    def _finish(self, plan: Plan, report: AccountReport) -> None:
         with self._lock:
             self.reports[(plan.account.name, plan.flow)] = report
             self._running.discard((plan.account.name, plan.flow))
