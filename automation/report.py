@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from automation import outcomes
 from automation.errors import ExitCode
-from automation.jobs import AccountReport
+
+if TYPE_CHECKING:  # automation.jobs drives the browser: `status` prints its table without importing Playwright
+    from automation.jobs import AccountReport
+
 
 def outcome_label(status: str) -> str:
     return outcomes.label(status)
