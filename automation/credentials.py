@@ -11,7 +11,8 @@ import base64
 import binascii
 import logging
 import os
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 import keyring
 import keyring.backend
@@ -64,6 +65,10 @@ class Keyring:
     """Reads and writes this tool's secrets in one backend."""
 
     backend: keyring.backend.KeyringBackend
+    # The Secret Service collection `exists` searches, opened once: opening it is a new D-Bus connection and a few
+    # calls, which made a dry run over 100 accounts wait on 200 of them. Only `exists` uses it, under the lock.
+    _collection: object = field(default=None, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def open(cls, allow_insecure: bool = False) -> "Keyring":
@@ -84,9 +89,13 @@ class Keyring:
         if collection_of is not None:
             try:
                 attributes = {"service": service_name(), "username": _entry(account, kind)}
-                return any(True for _ in collection_of().search_items(attributes))
+                with self._lock:
+                    if self._collection is None:
+                        self._collection = collection_of()
+                    return any(True for _ in self._collection.search_items(attributes))
             except Exception:  # noqa: BLE001 - any Secret Service trouble: fall back to keyring's own API
-                pass
+                with self._lock:
+                    self._collection = None
         return self.get(account, kind) is not None
 
     def set(self, account: str, kind: str, value: str) -> None:
