@@ -1,15 +1,29 @@
-"""Speed and memory of a real run on the bundled mock: `.venv/bin/python scripts/benchmark.py [ACCOUNTS]`.
+"""Speed and memory of real runs on the bundled mock, each figure beside its target: `.venv/bin/python
+scripts/benchmark.py [--accounts 8] [--rounds 2]`. Exits 1 when a target is missed. Loopback only.
 
-Runs the CLI over ACCOUNTS (default 6) Facebook accounts one after another, then three at a time, and measures wall
-time and the peak resident memory of the CLI with every process it starts (Playwright's driver, Chromium).
-Each page of the mock answers after 300 ms, as Meta's would over the internet: waiting is what running accounts at
-once overlaps (against an instant mock, two cores are simply busy). Targets (for this project's 2-core machines): at
-most 12 s per account one after another; three at a time at least 1.3 times as fast; at most 2 GiB (PSS) at once.
-Exits 1 when a target is missed. Loopback only.
+Every page of the mock answers after 300 ms, as Meta's would over the internet: waiting is what running accounts at
+once overlaps (against an instant mock, two cores are simply busy). Each account is a Facebook account on the 2024
+form, which emails a code the run reads from the account's Maildir. Every timed run gets a fresh mock with fresh
+accounts (a filed account would only say "already objected" the next time), and the run is repeated `--rounds` times
+(default 2): each figure is the best round, as noise on a shared machine only ever adds time, and the CLI and the
+floor are given the same rounds.
+
+What is measured, and the targets for this project's 2-core machines:
+- the floor: scripts/floor.py, a bare Playwright script doing only the necessary clicks (see its docstring): the same
+  accounts, the same concurrency (4) as the CLI run it is compared with, a fresh context per account in one browser,
+  the real clicks and the emailed code, and no evidence. The CLI at --concurrency 4 takes at most 1.0x its time;
+- one account at a time against --concurrency 4 over ACCOUNTS (at least 8): at least 2.5x faster;
+- peak memory of the CLI at --concurrency 4 with every process it starts (Playwright's drivers, the browsers), as
+  proportional set size (memory shared between processes is counted once), sampled every 0.1 s: at most 1 GiB;
+- `--help`: at most 0.15 s; `--dry-run` over 100 accounts: at most 0.5 s (best of 5);
+- a second run over the accounts filed at --concurrency 4 (`--force`, so that each walks its pages again) with the
+  sessions the first one saved: the mock counts zero logins.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import subprocess
 import sys
@@ -25,14 +39,21 @@ from fixtures.private_keyring import PrivateKeyring  # noqa: E402
 from fixtures.processes import descendants  # noqa: E402
 from mock_support import RunningMock  # noqa: E402
 
-SECONDS_PER_ACCOUNT = 12.0
-CONCURRENCY_SPEEDUP = 1.3
-LATENCY_MS = 300  # each page of the mock answers after this long, as Meta's would over the internet
-PEAK_MEMORY = 2 * 1024**3
+LATENCY_MS = 300
+CONCURRENCY = 4
+FLOOR_RATIO = 1.0
+SPEEDUP = 2.5
+PEAK_PSS_MIB = 1024
+HELP_SECONDS = 0.15
+DRY_RUN_SECONDS = 0.5
+DRY_RUN_ACCOUNTS = 100
+SERVICE = "submit-objections-benchmark"
+# The floor's objection text; the CLI types its own default template, of about this length.
+OBJECTION = ("I object to the use of my posts, photos and comments to train AI at Meta, under Article 21 GDPR, "
+             "because it affects my privacy and my control over my own words and pictures.")
 
 
-def resident_bytes(pids: list[int]) -> int:
-    """Proportional set size: memory Chromium's processes share is counted once, not once per process."""
+def pss_bytes(pids: list[int]) -> int:
     total = 0
     for pid in pids:
         try:
@@ -44,55 +65,140 @@ def resident_bytes(pids: list[int]) -> int:
     return total
 
 
-def timed_run(command: list[str], env: dict[str, str]) -> tuple[float, int, int]:
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, int, int, str]:
+    """Wall seconds, peak PSS of the process and all it started, exit code, standard error."""
     started = time.monotonic()
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, resident_bytes([process.pid, *descendants(process.pid)]))
-        time.sleep(0.1)
-    return time.monotonic() - started, peak, process.returncode
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors, text=True)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, pss_bytes([process.pid, *descendants(process.pid)]))
+            time.sleep(0.1)
+        seconds = time.monotonic() - started
+        errors.seek(0)
+        return seconds, peak, process.returncode, errors.read()
+
+
+def best_of(times: int, command: list[str], env: dict[str, str]) -> float:
+    best = float("inf")
+    for _ in range(times):
+        started = time.monotonic()
+        subprocess.run(command, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        best = min(best, time.monotonic() - started)
+    return best
+
+
+class Bench:
+    def __init__(self, work: Path, keyring_env: dict[str, str], accounts: int):
+        self.work = work
+        self.count = accounts
+        self.env = {**os.environ, **keyring_env, "SUBMIT_OBJECTIONS_PAUSE": "0",
+                    "SUBMIT_OBJECTIONS_KEYRING_SERVICE": SERVICE, "PYTHONPATH": str(ROOT)}
+        self.worlds = 0
+        os.environ.update(keyring_env)
+        os.environ["SUBMIT_OBJECTIONS_KEYRING_SERVICE"] = SERVICE
+        from automation.credentials import Keyring
+
+        self.keyring = Keyring.open()
+
+    def world(self, what: str):
+        """A fresh mock with fresh accounts, their secrets in the keyring; (mock, accounts file, env, people)."""
+        self.worlds += 1
+        name = f"{what}-{self.worlds}"
+        people = [Person(f"{name}-{n}", form_variant="2024") for n in range(self.count)]
+        folder = self.work / name
+        folder.mkdir()
+        (folder / "mock.toml").write_text(
+            mock_accounts(people).replace("[site]\n", f"[site]\nlatency_ms = {LATENCY_MS}\n", 1))
+        mock = RunningMock(folder / "mock.toml", folder / "state")
+        config = write_tool_accounts(folder / "accounts.toml", people, mock.state)
+        for person in people:
+            self.keyring.set(person.name, "password", person.password)
+        env = {**self.env, "XDG_DATA_HOME": str(folder / "data"), "SUBMIT_OBJECTIONS_STATE_DIR": str(folder / "sessions")}
+        return mock, config, env, people, folder
+
+    def cli(self, concurrency: int, *extra: str, world=None):
+        mock, config, env, people, folder = world or self.world(f"cli{concurrency}")
+        command = [sys.executable, "-m", "cli", "--config", str(config), "--mirror", mock.url, "--archive",
+                   str(folder / "archive"), "--concurrency", str(concurrency), "-q", *extra]
+        logins_before = len(mock.events("login_ok"))
+        seconds, peak, code, errors = timed(command, env)
+        filed = len(mock.submissions())
+        logins = len(mock.events("login_ok")) - logins_before
+        if code != 0 or filed != self.count:
+            raise SystemExit(f"the CLI run at --concurrency {concurrency} {' '.join(extra)} failed (exit {code}, "
+                             f"{filed} of {self.count} filed):\n{errors[-3000:]}")
+        return seconds, peak, logins, (mock, config, env, people, folder)
+
+    def floor(self, concurrency: int) -> float:
+        mock, config, env, people, folder = self.world(f"floor{concurrency}")
+        accounts = [{"login": p.login, "password": p.password, "email": p.login, "country": p.region,
+                     "maildir": str(mock.maildir(p.login)), "objection": OBJECTION} for p in people]
+        (folder / "floor.json").write_text(json.dumps(accounts))
+        command = [sys.executable, str(ROOT / "scripts" / "floor.py"), "--mirror", mock.url, "--accounts",
+                   str(folder / "floor.json"), "--concurrency", str(concurrency)]
+        if env.get("SUBMIT_OBJECTIONS_CHROMIUM"):
+            command += ["--chromium", env["SUBMIT_OBJECTIONS_CHROMIUM"]]
+        seconds, _, code, errors = timed(command, env)
+        mock.stop()
+        if code != 0 or len(mock.submissions()) != self.count:
+            raise SystemExit(f"the floor failed (exit {code}):\n{errors[-3000:]}")
+        return seconds
+
+    def dry_run(self) -> float:
+        people = [Person(f"dry-{n}", form_variant="2024", maildir=False) for n in range(DRY_RUN_ACCOUNTS)]
+        config = write_tool_accounts(self.work / "dry-run.toml", people, self.work)
+        for person in people:
+            self.keyring.set(person.name, "password", person.password)
+        env = {**self.env, "XDG_DATA_HOME": str(self.work / "dry-data")}
+        return best_of(5, [sys.executable, "-m", "cli", "--config", str(config), "--dry-run"], env)
 
 
 def main() -> int:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 6
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=8, help="accounts per timed run (at least 8)")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds; each figure is the best one")
+    arguments = parser.parse_args()
+    if arguments.accounts < 8:
+        parser.error("--accounts must be at least 8")
+    load = os.getloadavg()
+    print(f"{arguments.accounts} accounts per run, {arguments.rounds} rounds, {os.cpu_count()} cores, load "
+          f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (1, 5, 15 min)", flush=True)
     with tempfile.TemporaryDirectory() as folder:
-        work = Path(folder)
-        results = {}
-        keyring = PrivateKeyring(work / "keyring")
-        env = {**os.environ, **keyring.start(), "SUBMIT_OBJECTIONS_PAUSE": "0",
-               "SUBMIT_OBJECTIONS_KEYRING_SERVICE": "submit-objections-benchmark"}
+        keyring = PrivateKeyring(Path(folder) / "keyring")
+        bench = Bench(Path(folder), keyring.start(), arguments.accounts)
         try:
-            for concurrency in (1, 3):
-                people = [Person(f"bench{concurrency}-{n}", form_variant="2025", maildir=False) for n in range(count)]
-                (work / f"mock-{concurrency}.toml").write_text(
-                    mock_accounts(people).replace("[site]\n", f"[site]\nlatency_ms = {LATENCY_MS}\n", 1))
-                mock = RunningMock(work / f"mock-{concurrency}.toml", work / f"state-{concurrency}")
-                config = write_tool_accounts(work / f"accounts-{concurrency}.toml", people, mock.state)
-                run_env = {**env, "XDG_DATA_HOME": str(work / f"data-{concurrency}"),
-                           "SUBMIT_OBJECTIONS_STATE_DIR": str(work / f"sessions-{concurrency}")}
-                for person in people:
-                    subprocess.run([sys.executable, "-m", "cli", "--config", str(config), "credentials", "set",
-                                    person.name], input=person.password + "\n", text=True, env=run_env, cwd=ROOT,
-                                   check=True, capture_output=True)
-                command = [sys.executable, "-m", "cli", "--config", str(config), "--mirror", mock.url, "--archive",
-                           str(work / f"archive-{concurrency}"), "--concurrency", str(concurrency), "-q"]
-                seconds, peak, code = timed_run(command, run_env)
-                filed = len(mock.submissions())
-                mock.stop()
-                if code != 0 or filed != count:
-                    print(f"concurrency {concurrency}: the run failed (exit {code}, {filed} of {count} filed)")
-                    return 1
-                results[concurrency] = (seconds, peak)
-                print(f"concurrency {concurrency}: {count} accounts in {seconds:.1f} s "
-                      f"({seconds / count:.1f} s each), peak memory {peak / 1024**2:.0f} MiB")
+            help_seconds = best_of(5, [sys.executable, "-m", "cli", "--help"], bench.env)
+            dry_seconds = bench.dry_run()
+            one, four, floor, peak, second_logins = [], [], [], 0, 0
+            for round_ in range(arguments.rounds):
+                floor.append(bench.floor(CONCURRENCY))
+                seconds, round_peak, _, world = bench.cli(CONCURRENCY)
+                four.append(seconds)
+                peak = max(peak, round_peak)
+                _, _, logins, _ = bench.cli(CONCURRENCY, "--force", world=world)
+                second_logins += logins
+                world[0].stop()
+                seconds, _, _, world = bench.cli(1)
+                one.append(seconds)
+                world[0].stop()
+                print(f"round {round_ + 1}: floor {floor[-1]:.1f} s, CLI --concurrency {CONCURRENCY} {four[-1]:.1f} s, "
+                      f"one at a time {one[-1]:.1f} s, peak PSS {round_peak / 1024**2:.0f} MiB, logins on the "
+                      f"second run {logins}", flush=True)
         finally:
             keyring.stop()
     checks = [
-        ("seconds per account, one after another", results[1][0] / count, SECONDS_PER_ACCOUNT, "<="),
-        ("speed-up with three at a time", results[1][0] / results[3][0], CONCURRENCY_SPEEDUP, ">="),
-        ("peak memory (PSS), three at a time (MiB)", results[3][1] / 1024**2, PEAK_MEMORY / 1024**2, "<="),
+        (f"CLI --concurrency {CONCURRENCY} against the floor (times its wall time)", min(four) / min(floor),
+         FLOOR_RATIO, "<="),
+        (f"--concurrency {CONCURRENCY} against one at a time (times faster)", min(one) / min(four), SPEEDUP, ">="),
+        (f"peak memory (PSS) at --concurrency {CONCURRENCY}, with every process started (MiB)", peak / 1024**2,
+         PEAK_PSS_MIB, "<="),
+        ("--help (s)", help_seconds, HELP_SECONDS, "<="),
+        (f"--dry-run over {DRY_RUN_ACCOUNTS} accounts (s)", dry_seconds, DRY_RUN_SECONDS, "<="),
+        ("logins on the second run, with the saved sessions", second_logins, 0, "<="),
     ]
+    print(f"floor {min(floor):.1f} s; CLI --concurrency {CONCURRENCY} {min(four):.1f} s; one at a time "
+          f"{min(one):.1f} s ({min(one) / arguments.accounts:.1f} s per account)")
     missed = 0
     for name, value, target, sense in checks:
         ok = value <= target if sense == "<=" else value >= target
