@@ -104,7 +104,8 @@ def _setup_logging(verbosity: int) -> None:
               help="Serve Meta's hosts from URL/<host><path> (a local mock); every other host is blocked. "
               "Env: SUBMIT_OBJECTIONS_MIRROR.")
 @click.option("--chromium", metavar="PATH", envvar="SUBMIT_OBJECTIONS_CHROMIUM",
-              help="The Chromium or Chrome binary to drive. Env: SUBMIT_OBJECTIONS_CHROMIUM.")
+              help="The Chromium or Chrome binary to drive (headless: the headless shell installed beside it, if any). "
+              "Env: SUBMIT_OBJECTIONS_CHROMIUM.")
 @click.option("--headed", is_flag=True, help="Show the browser window; when Meta asks for a security check, you solve it "
               "there and the run carries on.")
 @click.option("--owner-wait", type=click.FloatRange(min=1), default=10, show_default=True, metavar="MINUTES",
@@ -115,7 +116,8 @@ def _setup_logging(verbosity: int) -> None:
 @click.option("--code-wait", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
               help="How long to wait for Meta's emailed code in the account's mailbox or Maildir [default: 180].")
 @click.option("--concurrency", type=click.IntRange(1, 8), default=1, show_default=True, envvar="SUBMIT_OBJECTIONS_CONCURRENCY",
-              help="Run up to N accounts at once, each in its own browser. Env: SUBMIT_OBJECTIONS_CONCURRENCY.")
+              help="Run up to N accounts at once: a browser per worker, a fresh context per account. Env: "
+              "SUBMIT_OBJECTIONS_CONCURRENCY.")
 @click.option("--pause", type=click.FloatRange(min=0), default=5, show_default=True, metavar="SECONDS",
               envvar="SUBMIT_OBJECTIONS_PAUSE",
               help="Longest pause between two accounts, as a person would take (0: none). Env: SUBMIT_OBJECTIONS_PAUSE.")
