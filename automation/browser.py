@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,6 +133,20 @@ def headless_twin(executable: str) -> str:
     return executable
 
 
+# Playwright's driver is a Node.js process per worker, the largest part of a run's memory after the browsers
+# (about 90 MiB each). A young generation of 1 MiB instead of Node's default keeps it about 20 MiB smaller, for a few
+# more, cheap, collections. Set once, before the first driver starts; a NODE_OPTIONS of the user's is kept.
+DRIVER_NODE_OPTIONS = "--max-semi-space-size=1"
+_driver_options = threading.Lock()
+
+
+def _small_driver() -> None:
+    with _driver_options:
+        present = os.environ.get("NODE_OPTIONS", "")
+        if "--max-semi-space-size" not in present:
+            os.environ["NODE_OPTIONS"] = f"{present} {DRIVER_NODE_OPTIONS}".strip()
+
+
 @contextlib.contextmanager
 def launch(executable: str, headed: bool = False, mirror: bool = False) -> Iterator[Browser]:
     """Chromium for one worker. A Ctrl-C typed at the terminal reaches the whole foreground process group, and
@@ -144,6 +159,7 @@ def launch(executable: str, headed: bool = False, mirror: bool = False) -> Itera
     if not headed:
         executable = headless_twin(executable)
     log.debug("starting %s", executable)
+    _small_driver()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, headless=not headed,
                                              args=launch_args(mirror), handle_sigint=False)
