@@ -48,7 +48,7 @@ HELP_SECONDS = 0.15
 DRY_RUN_SECONDS = 0.5
 DRY_RUN_ACCOUNTS = 100
 SERVICE = "submit-objections-benchmark"
-# The floor's objection text; the CLI types its own default template, of about this length.
+# The floor's objection text. The CLI types its own, longer, default template: each is one fill, whatever its length.
 OBJECTION = ("I object to the use of my posts, photos and comments to train AI at Meta, under Article 21 GDPR, "
              "because it affects my privacy and my control over my own words and pictures.")
 
