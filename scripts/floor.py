@@ -51,7 +51,6 @@ WORDS = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in {
     "email": r"^email address", "reason": r"how this processing impacts you", "send": r"^send$",
     "code": r"confirmation code", "confirm": r"^confirm$", "done": r"we.ve received your objection",
 }.items()}
-DEBUG = False
 CODE = re.compile(r"\b(\d{6})\b")
 
 
@@ -115,10 +114,6 @@ async def file_one(browser, mirror: str, account: dict) -> None:
         await page.get_by_label(WORDS["code"]).fill(code)
         await page.get_by_role("button", name=WORDS["confirm"]).click()
         await page.get_by_text(WORDS["done"]).first.wait_for()
-    except Exception:
-        if DEBUG:
-            print(page.url, (await page.inner_text("body"))[:600], file=sys.stderr)
-        raise
     finally:
         await context.close()
 

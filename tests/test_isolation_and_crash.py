@@ -131,7 +131,7 @@ def crashed(tmp_path_factory, keyring_session, chromium_path):
             run.kill()
         mock.stop()
     yield {"returncode": run.returncode, "stdout": stdout, "stderr": stderr, "mock": mock, "archive": archive,
-           "killed": browsers[0], "browsers_after": None}
+           "killed": browsers[0]}
 
 
 def retry_note(name: str) -> str:
