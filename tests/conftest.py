@@ -93,8 +93,12 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args, chromium_path):
-    # pytest-playwright has no option for the binary; keep its dict so --headed and --slowmo still work.
-    return {**browser_type_launch_args, "executable_path": chromium_path}
+    # pytest-playwright has no option for the binary; keep its dict so --headed and --slowmo still work. Headless,
+    # the light headless shell beside it when there is one, as the tool itself runs (automation.browser).
+    from automation.browser import headless_twin
+
+    headless = browser_type_launch_args.get("headless", True)
+    return {**browser_type_launch_args, "executable_path": headless_twin(chromium_path) if headless else chromium_path}
 
 
 # -- the mock of Meta -----------------------------------------------------------------------------------------------
