@@ -29,42 +29,43 @@ PROBE = """async () => ({
 
 
 def test_a_cookie_storage_and_a_permission_of_one_account_are_absent_in_the_next_accounts_context(
-        start_mock, chromium_path):
-    from automation.browser import launch, new_context
+        start_mock, browser):
+    """The contexts the tool makes (automation.browser.new_context), in one browser: pytest-playwright's, since a
+    second sync Playwright cannot start in a worker whose first one (an earlier test's `page`) still runs."""
+    from automation.browser import new_context
     from flows.meta_common import DOMAINS
 
     mock = start_mock(mock_accounts([Person("iso")]))
     home = "https://www.facebook.com/"
-    with launch(chromium_path, mirror=True) as browser:
-        first = new_context(browser, mock.url, domains=DOMAINS)
-        page = first.new_page()
-        page.goto(home, wait_until="domcontentloaded")
-        page.evaluate("""() => { document.cookie = 'probe=first-account; path=/; max-age=3600';
-                                 localStorage.setItem('probe', 'first-account');
-                                 sessionStorage.setItem('probe', 'first-account'); }""")
-        first.grant_permissions(["geolocation"], origin=home.rstrip("/"))
-        seen_first = page.evaluate(PROBE)
-        assert "probe=first-account" in seen_first["cookie"]  # the probe is really there to be leaked
-        assert seen_first["stored"] == seen_first["session"] == "first-account"
-        assert seen_first["geolocation"] == "granted"
+    first = new_context(browser, mock.url, domains=DOMAINS)
+    page = first.new_page()
+    page.goto(home, wait_until="domcontentloaded")
+    page.evaluate("""() => { document.cookie = 'probe=first-account; path=/; max-age=3600';
+                             localStorage.setItem('probe', 'first-account');
+                             sessionStorage.setItem('probe', 'first-account'); }""")
+    first.grant_permissions(["geolocation"], origin=home.rstrip("/"))
+    seen_first = page.evaluate(PROBE)
+    assert "probe=first-account" in seen_first["cookie"]  # the probe is really there to be leaked
+    assert seen_first["stored"] == seen_first["session"] == "first-account"
+    assert seen_first["geolocation"] == "granted"
 
-        second = new_context(browser, mock.url, domains=DOMAINS)  # while the first account's is still open
-        other = second.new_page()
-        other.goto(home, wait_until="domcontentloaded")
-        seen = other.evaluate(PROBE)
-        assert "probe" not in seen["cookie"]
-        assert not [cookie for cookie in second.cookies() if cookie["name"] == "probe"]
-        assert seen["stored"] is None and seen["session"] is None
-        assert seen["geolocation"] != "granted"
-        first.close()
+    second = new_context(browser, mock.url, domains=DOMAINS)  # while the first account's is still open
+    other = second.new_page()
+    other.goto(home, wait_until="domcontentloaded")
+    seen = other.evaluate(PROBE)
+    assert "probe" not in seen["cookie"]
+    assert not [cookie for cookie in second.cookies() if cookie["name"] == "probe"]
+    assert seen["stored"] is None and seen["session"] is None
+    assert seen["geolocation"] != "granted"
+    first.close()
 
-        third = new_context(browser, mock.url, domains=DOMAINS)  # and after it closed
-        later = third.new_page()
-        later.goto(home, wait_until="domcontentloaded")
-        seen = later.evaluate(PROBE)
-        assert "probe" not in seen["cookie"] and seen["stored"] is None and seen["geolocation"] != "granted"
-        second.close()
-        third.close()
+    third = new_context(browser, mock.url, domains=DOMAINS)  # and after it closed
+    later = third.new_page()
+    later.goto(home, wait_until="domcontentloaded")
+    seen = later.evaluate(PROBE)
+    assert "probe" not in seen["cookie"] and seen["stored"] is None and seen["geolocation"] != "granted"
+    second.close()
+    third.close()
 
 
 # -- a browser that crashes ------------------------------------------------------------------------------------------
