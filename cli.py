@@ -170,7 +170,8 @@ def _plans(app, names: tuple[str, ...]):
     from flows.wording import expected_language
 
     plans = []
-    for account in app.accounts().select(names):
+    accounts = app.accounts()  # read once: each account's links are looked up in it
+    for account in accounts.select(names):
         for request in account.requests:
             flow = flow_for(account.platform, request)
             language = expected_language(account.language, account.country)
@@ -183,11 +184,11 @@ def _plans(app, names: tuple[str, ...]):
                               language=language, site=flow.site, domains=flow.domains, routing=routing,
                               offered=offered, mail_senders=flow.mail_senders, request=request, title=flow.title,
                               reviewed=flow.reviewed, mail_about=flow.mail_about, texts=flow.texts(account),
-                              linked=_linked(app, account, flow.id)))
+                              linked=_linked(accounts, account, flow.id)))
     return plans
 
 
-def _linked(app, account, flow_id: str) -> tuple:
+def _linked(accounts, account, flow_id: str) -> tuple:
     """The requests of the accounts linked to `account` (linked_to) that the site's answer to its `flow_id` request
     may cover: each linked account's request of the same kind, when it asks for it (its platform's flow for it)."""
     from automation.plan import Linked
@@ -197,7 +198,7 @@ def _linked(app, account, flow_id: str) -> tuple:
     if not FLOWS[flow_id].covers_linked:
         return ()
     found = []
-    for other in app.accounts().linked_with(account.name):
+    for other in accounts.linked_with(account.name):
         if request not in other.requests:
             continue
         flow = flow_for(other.platform, request)
@@ -397,8 +398,9 @@ def status(app, check_mail: bool, as_json: bool) -> None:
 
         sites = {flow.id: SiteMail(flow.site, flow.mail_senders, flow.wording, flow.reviewed, flow.mail_about)
                  for flow in FLOWS.values()}
+    accounts = functools.cache(app.accounts)  # read once, and only if an answer covers linked accounts
     rows = status_rows(app, sites, tell=lambda message: click.echo(message, err=True),
-                       linked=lambda account, flow: _linked(app, account, flow))
+                       linked=lambda account, flow: _linked(accounts(), account, flow))
     _print_status(rows, as_json)
     overdue = [row[0] for row in rows if row[3] == "overdue"]  # account, flow, platform, status, ...
     if check_mail and overdue:  # a scheduled re-check tells its owner by its exit code
