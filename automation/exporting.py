@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from automation.archive import LegacyFlow, flow_of, write_private
@@ -67,6 +68,35 @@ def sealed_files(folder: Path) -> dict[str, str]:
     return sealed
 
 
+@dataclass
+class SubmissionView:
+    """One submission folder as `archive show` reads it, for words and for JSON alike: its receipt and parts of it,
+    the files its manifests seal, and the other files beside them."""
+
+    folder: Path
+    receipt: dict
+    sealed: dict[str, str]  # file name -> SHA-256, as the manifests record it
+    manifests: list[str]
+
+    @classmethod
+    def read(cls, folder: Path) -> "SubmissionView":
+        return cls(folder, receipt_of(folder), sealed_files(folder), [m.name for m in manifests_in(folder)])
+
+    def part(self, key: str) -> dict:
+        """A part of the receipt that is itself a table (form, language, fields_found_by): {} when missing."""
+        return self.receipt.get(key) or {}
+
+    @property
+    def files(self) -> list[Path]:
+        """The folder's files, its manifests and hidden files aside, by name."""
+        return sorted(path for path in self.folder.iterdir() if path.is_file() and not path.name.startswith(".")
+                      and path.name not in self.manifests)
+
+    @property
+    def emails(self) -> list[str]:
+        return sorted(name for name in self.sealed if name.endswith(".eml"))
+
+
 def submission_html(folder: Path, link_prefix: str, files: list[str] | None = None,
                     legacy_flow: LegacyFlow | None = None) -> str:
     """One submission as HTML; `files`: the names to link (default: every file in the folder)."""
@@ -109,12 +139,9 @@ def submission_html(folder: Path, link_prefix: str, files: list[str] | None = No
 
 def show_lines(folder: Path, legacy_flow: LegacyFlow | None = None) -> list[str]:
     """One submission in words: what README says a receipt holds, the site's answer, and each file with its seal."""
-    receipt = receipt_of(folder)
-    form = receipt.get("form") or {}
-    language = receipt.get("language") or {}
-    found_by = receipt.get("fields_found_by") or {}
-    sealed = sealed_files(folder)
-    manifests = [manifest.name for manifest in manifests_in(folder)]
+    view = SubmissionView.read(folder)
+    receipt, sealed, manifests = view.receipt, view.sealed, view.manifests
+    form, language, found_by = view.part("form"), view.part("language"), view.part("fields_found_by")
     lines = [
         f"submission: {folder.parent.name}/{folder.name}",
         f"account: {receipt.get('account', folder.parent.name)} ({receipt.get('platform', '-')}, "
@@ -130,7 +157,7 @@ def show_lines(folder: Path, legacy_flow: LegacyFlow | None = None) -> list[str]
         f"owner stepped in: {receipt.get('owner_stepped_in') or 'no'}",
         f"confirmation_text: {receipt.get('confirmation_text') or receipt.get('page_said') or '-'}",
     ]
-    emails = sorted(name for name in sealed if name.endswith(".eml"))
+    emails = view.emails
     answer = site_answer(receipt) or ("kept, see the email" if emails else "none yet")
     lines.append(f"{receipt.get('site') or 'the site'}'s answer: {answer}" + (f" ({', '.join(emails)})" if emails else ""))
     lines.append("fields as sent:" if receipt.get("fields") else "fields as sent: none")
@@ -140,9 +167,7 @@ def show_lines(folder: Path, legacy_flow: LegacyFlow | None = None) -> list[str]
     lines.append(f"tool: {receipt.get('tool', 'submit-objections')} {receipt.get('tool_version', '-')}")
     lines.append(f"files (sealed by {', '.join(manifests)}):" if manifests else
                  "files (UNSEALED: no manifest, not evidence yet):")
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
-        if path.name in manifests:
-            continue
+    for path in view.files:
         seal = f"sha256 {sealed[path.name]}" if path.name in sealed else "NOT SEALED"
         lines.append(f"  {path.name}  {seal}")
     return lines

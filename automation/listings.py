@@ -8,7 +8,7 @@ from pathlib import Path
 
 from automation import outcomes
 from automation.chain import manifests_in, submission_folders, verify
-from automation.exporting import receipt_of, sealed_files, site_answer
+from automation.exporting import SubmissionView, receipt_of, site_answer
 
 STATUS_KEYS = ("account", "platform", "status", "status_label", "since", "next")
 
@@ -33,15 +33,10 @@ def submissions(archive: Path, listed: list[tuple[Path, str | None]]) -> list[di
 
 def submission(folder: Path) -> dict:
     """`archive show`: one submission, as its receipt and its seals record it."""
-    receipt = receipt_of(folder)
-    form = receipt.get("form") or {}
-    language = receipt.get("language") or {}
-    found_by = receipt.get("fields_found_by") or {}
-    sealed = sealed_files(folder)
-    manifests = [manifest.name for manifest in manifests_in(folder)]
-    files = [{"name": path.name, "sha256": sealed.get(path.name)}
-             for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-             if path.name not in manifests]
+    view = SubmissionView.read(folder)
+    receipt, sealed, manifests = view.receipt, view.sealed, view.manifests
+    form, language, found_by = view.part("form"), view.part("language"), view.part("fields_found_by")
+    files = [{"name": path.name, "sha256": sealed.get(path.name)} for path in view.files]
     return {
         "submission": f"{folder.parent.name}/{folder.name}",
         "account": receipt.get("account", folder.parent.name),
@@ -59,7 +54,7 @@ def submission(folder: Path) -> dict:
         "owner_stepped_in": receipt.get("owner_stepped_in") or False,
         "confirmation_text": receipt.get("confirmation_text") or receipt.get("page_said"),
         "site_answer": site_answer(receipt),
-        "emails": sorted(name for name in sealed if name.endswith(".eml")),
+        "emails": view.emails,
         "fields": {name: {"value": value, "found_by": found_by.get(name)}
                    for name, value in (receipt.get("fields") or {}).items()},
         "tool_version": receipt.get("tool_version"),
