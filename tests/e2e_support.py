@@ -217,3 +217,34 @@ def shared_world(tmp_path_factory, keyring_session, chromium_path, name: str, pe
     world = World(make_cli(folder / "home", keyring_session, chromium_path), MockRecords(folder / "mock"),
                   folder / "accounts.toml", folder / "archive")
     return world, [as_finished(run) for run in kept["runs"]]
+
+
+def owner_solves_in_the_window(cli, args: list[str], mock_url: str, screen: str,
+                               before_solving=lambda: None) -> tuple[int, str, str]:
+    """A headed run on `screen` that stops at a security check: once the tool says to solve it in the window,
+    `before_solving()` runs, the owner answers Meta's check (the mock's hook stands for their phone or their typing)
+    and reloads the page in that window. (exit code, stdout, stderr) of the run."""
+    import subprocess
+    import threading
+    import urllib.request
+
+    from conftest import CLI, ROOT
+
+    process = subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**cli.env, "DISPLAY": screen}, cwd=ROOT)
+    told, errors = threading.Event(), []
+
+    def read_stderr():
+        for line in process.stderr:
+            errors.append(line)
+            if "Solve it in the browser window" in line:
+                told.set()
+
+    threading.Thread(target=read_stderr, daemon=True).start()
+    assert told.wait(90), "".join(errors)
+    before_solving()
+    urllib.request.urlopen(urllib.request.Request(f"{mock_url}/__mock__/solve-checkpoints", method="POST")).read()
+    subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--class", "chromium", "windowfocus", "--sync",
+                    "key", "F5"], env={**os.environ, "DISPLAY": screen}, check=True, timeout=30)
+    stdout, _ = process.communicate(timeout=120)
+    return process.returncode, stdout, "".join(errors)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -14,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CLI, ROOT
-from e2e_support import Person, receipts
+from e2e_support import Person, owner_solves_in_the_window, receipts
 
 pytestmark = pytest.mark.e2e
 
@@ -60,28 +58,9 @@ def test_a_headed_run_waits_for_the_owner_to_pass_a_checkpoint_then_files(cli, w
     uma = Person("uma", checkpoint="identity", form_variant="2025")
     built = world([uma])
     mock = built.mock
-    env = {**cli.env, "DISPLAY": screen}
-    process = subprocess.Popen([*CLI, *built.args("--headed", "--owner-wait", "2")],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-    told = threading.Event()
-    errors: list[str] = []
-
-    def read_stderr():
-        for line in process.stderr:
-            errors.append(line)
-            if "Solve it in the browser window" in line:
-                told.set()
-
-    threading.Thread(target=read_stderr, daemon=True).start()
-    assert told.wait(90), "".join(errors)
-
-    # The owner answers Meta's check (the mock's hook stands for their phone) and reloads the page in that window.
-    urllib.request.urlopen(urllib.request.Request(f"{mock.url}/__mock__/solve-checkpoints", method="POST")).read()
-    subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--class", "chromium", "windowfocus", "--sync",
-                    "key", "F5"], env={**os.environ, "DISPLAY": screen}, check=True, timeout=30)
-
-    stdout, _ = process.communicate(timeout=120)
-    assert process.returncode == 0, stdout + "".join(errors)
+    code, stdout, errors = owner_solves_in_the_window(cli, built.args("--headed", "--owner-wait", "2"), mock.url,
+                                                      screen)
+    assert code == 0, stdout + errors
     assert "confirmed" in stdout
     assert [s["login"] for s in mock.submissions()] == [uma.login]
     [receipt] = built.receipts("uma")

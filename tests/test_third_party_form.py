@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CLI, ROOT
-from e2e_support import Person, mock_accounts, store_secrets, write_tool_accounts
+from e2e_support import Person, mock_accounts, owner_solves_in_the_window, store_secrets, write_tool_accounts
 from promises_support import as_finished, finished, once
 
 pytestmark = pytest.mark.e2e
@@ -298,10 +298,6 @@ def test_killed_right_after_send_of_the_third_party_form_then_run_again_files_ex
 @pytest.mark.slow
 def test_headed_the_owner_passes_the_captcha_in_the_window_and_the_run_files_the_request(cli, start_mock, tmp_path,
                                                                                            screen):
-    import os
-    import threading
-    import urllib.request
-
     shot = tmp_path / "shot.png"
     shot.write_bytes(png())
     person = Requester("zoe", requests=("third-party-data",), option="delete", captcha=True, screenshot=str(shot))
@@ -310,25 +306,12 @@ def test_headed_the_owner_passes_the_captcha_in_the_window_and_the_run_files_the
     store_secrets(cli, config, [person])
     args = ["--config", str(config), "--mirror", mock.url, "--archive", str(tmp_path / "archive"), "--headed",
             "--owner-wait", "2"]
-    process = subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**cli.env, "DISPLAY": screen}, cwd=ROOT)
-    told, errors = threading.Event(), []
 
-    def read_stderr():
-        for line in process.stderr:
-            errors.append(line)
-            if "Solve it in the browser window" in line:
-                told.set()
+    def nothing_filed_yet():
+        assert not third_party_filed(mock.state)
 
-    threading.Thread(target=read_stderr, daemon=True).start()
-    assert told.wait(90), "".join(errors)
-    assert not third_party_filed(mock.state)
-    # The owner types the characters (the mock's hook stands for that) and reloads the page in that window.
-    urllib.request.urlopen(urllib.request.Request(f"{mock.url}/__mock__/solve-checkpoints", method="POST")).read()
-    subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--class", "chromium", "windowfocus", "--sync",
-                    "key", "F5"], env={**os.environ, "DISPLAY": screen}, check=True, timeout=30)
-    stdout, _ = process.communicate(timeout=120)
-    assert process.returncode == 0, stdout + "".join(errors)
+    code, stdout, errors = owner_solves_in_the_window(cli, args, mock.url, screen, before_solving=nothing_filed_yet)
+    assert code == 0, stdout + errors
     [filed] = third_party_filed(mock.state)
     assert filed["option"] == "delete" and filed["upload"]["sha256"] == hashlib.sha256(png()).hexdigest()
     [got] = [json.loads(p.read_text()) for p in (tmp_path / "archive" / "zoe").glob("*/receipt.json")]
