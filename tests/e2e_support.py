@@ -8,6 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+# The smallest valid accounts file: one Facebook account, for tests that need an account but no site.
+ANNA_ACCOUNT = """\
+[[accounts]]
+name = "anna"
+platform = "facebook"
+login = "anna@example.org"
+email = "anna@example.org"
+country = "DE"
+"""
 
 
 @dataclass

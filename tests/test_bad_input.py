@@ -23,6 +23,7 @@ from automation.errors import ConfigError, ExitCode
 from automation.templates import MINIMUM_LENGTH, render_objection
 from flows import platforms
 from flows.wording import expected_language, languages, objection_text
+from e2e_support import ANNA_ACCOUNT
 
 ROOT = Path(__file__).resolve().parent.parent
 # No example database in the work tree; a failure prints the example that reproduces it. FUZZ_EXAMPLES: fewer for
@@ -30,14 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")), deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
-ACCOUNT = """\
-[[accounts]]
-name = "anna"
-platform = "facebook"
-login = "anna@example.org"
-email = "anna@example.org"
-country = "DE"
-"""
+ACCOUNT = ANNA_ACCOUNT
 MAILBOX = '[accounts.mailbox]\nhost = "imap.example.org"\nuser = "anna@example.org"\n'
 LONG = "I object under Article 21(1) GDPR to the processing of my personal data for training AI at Meta. " * 2
 

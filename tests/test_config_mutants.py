@@ -15,15 +15,9 @@ from automation.config import load_accounts, parse_mirror, read_text_file
 from automation.errors import ConfigError
 from flows import platforms
 from flows.wording import languages
+from e2e_support import ANNA_ACCOUNT
 
-ACCOUNT = """\
-[[accounts]]
-name = "anna"
-platform = "facebook"
-login = "anna@example.org"
-email = "anna@example.org"
-country = "DE"
-"""
+ACCOUNT = ANNA_ACCOUNT
 BOB = ACCOUNT.replace('"anna"', '"bob"').replace("anna@", "bob@")
 MIRROR_HINT = ("a mirror is a test server on this machine, such as http://127.0.0.1:8080; leave --mirror out to "
                "use the real site")

@@ -9,15 +9,9 @@ from pathlib import Path
 
 from automation.chain import seal
 from automation.ledger import Ledger
+from e2e_support import ANNA_ACCOUNT
 
-ACCOUNTS = """\
-[[accounts]]
-name = "anna"
-platform = "facebook"
-login = "anna@example.org"
-email = "anna@example.org"
-country = "DE"
-
+ACCOUNTS = ANNA_ACCOUNT + """
 [[accounts]]
 name = "ben"
 platform = "instagram"

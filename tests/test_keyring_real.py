@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 from automation.credentials import Keyring, safe_backend
+from e2e_support import ANNA_ACCOUNT
 
-ACCOUNTS = """\
-[[accounts]]
-name = "anna"
-platform = "facebook"
-login = "anna@example.org"
-email = "anna@example.org"
-country = "DE"
-"""
+ACCOUNTS = ANNA_ACCOUNT
 
 
 def test_the_backend_in_use_is_the_secret_service(keyring_session):

@@ -9,15 +9,9 @@ import sys
 from pathlib import Path
 
 from automation.ledger import Ledger
+from e2e_support import ANNA_ACCOUNT
 
-ACCOUNTS = """\
-[[accounts]]
-name = "anna"
-platform = "facebook"
-login = "anna@example.org"
-email = "anna@example.org"
-country = "DE"
-"""
+ACCOUNTS = ANNA_ACCOUNT
 
 
 def ledger_of(cli) -> Ledger:
