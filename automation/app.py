@@ -97,20 +97,40 @@ class RunResult:
 def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal) -> RunResult:
     """Files every plan that is not settled yet, and returns one report per plan (an account and a flow), in the
     plans' order."""
+    from automation.browser import BrowserHost, find_chromium
+
+    accounts = app.accounts()
+    host = BrowserHost(headed=request.headed, mirror=request.mirror is not None)
+    abandoned = False  # a second Ctrl-C left workers running: the browser is left to the process's exit
+    try:
+        if plans:
+            host.start()  # Playwright's driver starts while the run reads its accounts, ledger and keyring
+        chromium = (find_chromium(request.chromium, "--chromium (or $SUBMIT_OBJECTIONS_CHROMIUM)",
+                                  host.playwright_chromium) if request.chromium
+                    else find_chromium(accounts.settings.chromium, f"{accounts.path}: [settings] chromium",
+                                       host.playwright_chromium))
+        result = _run_with(app, plans, request, terminal, host, chromium)
+        abandoned = result.abandoned
+        return result
+    finally:
+        if not abandoned:
+            host.close()
+
+
+def _run_with(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal, host: "BrowserHost",
+              chromium: str) -> RunResult:
     from automation.archive import iso, utc_now
     from automation.batch import Batch, BatchSettings
-    from automation.browser import find_chromium
     from automation.jobs import RunOptions, missing_password
     from automation.progress import progress_for
     from automation.sessions import SessionStore, default_state_dir
 
     accounts = app.accounts()
     keyring = app.keyring()
-    chromium = (find_chromium(request.chromium, "--chromium (or $SUBMIT_OBJECTIONS_CHROMIUM)") if request.chromium
-                else find_chromium(accounts.settings.chromium, f"{accounts.path}: [settings] chromium"))
-    settings = BatchSettings(executable=chromium, headed=request.headed, concurrency=request.concurrency,
-                             pause=request.pause)
+    settings = BatchSettings(concurrency=request.concurrency, pause=request.pause)
     reports, to_run = settled_before_running(app, plans, request, terminal)
+    if to_run:
+        host.launch(chromium)  # the browser starts while the keyring is asked for each account's password
     run_started = iso(utc_now())  # what another account's answer settles from now on is not filed
     runnable = []
     for plan in to_run:
@@ -133,7 +153,7 @@ def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal) 
         legacy_flow=app.legacy_flow,
         run_started=run_started,
     )
-    batch = Batch(runnable, keyring, options, settings, progress)
+    batch = Batch(runnable, keyring, options, settings, progress, host)
     if runnable:
         with progress.shown():
             reports += batch.run()

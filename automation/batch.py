@@ -1,10 +1,12 @@
 """Runs many accounts: one after another by default, or up to N at once, each in a fresh browser context.
 
-Each worker thread owns one Playwright and one Chromium (Playwright's sync API is bound to its thread; headless, the
-light headless shell when it is installed) and takes the next account from a queue, with a short, irregular pause
-between accounts as a person would take. One account's failure never stops the others; a browser that crashes takes
-only its worker's current account with it, which is tried once more in a fresh browser. Ctrl-C sets a flag every runner checks before each step: the accounts in progress
-end as "interrupted" with their receipts written, and the ones not started are reported as such.
+One Playwright driver and one browser serve the whole run (automation.browser.BrowserHost: headless, the light
+headless shell when it is installed; it starts while the accounts are read), each account in a browser context of
+its own. Each worker thread takes the next account from a queue and drives its pages through the host, with a short,
+irregular pause between accounts as a person would take. One account's failure never stops the others; a browser
+that crashes takes only the accounts it was running with it, each tried once more in a fresh browser, which the
+next accounts use too. Ctrl-C sets a flag every runner checks before each step: the accounts in progress end as
+"interrupted" with their receipts written, and the ones not started are reported as such.
 
 Questions for the person at the terminal (a 2FA code, an emailed code) are asked here on the main thread, one at a
 time, for whichever worker needs one: Python delivers Ctrl-C to the main thread only, so a Ctrl-C typed at a prompt
@@ -20,9 +22,10 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from playwright.sync_api import Browser, Error as PlaywrightError
+from playwright.sync_api import Error as PlaywrightError
 
-from automation.browser import launch
+from automation.browser import BrowserHost
+from automation.driver import Remote
 from automation.credentials import Keyring
 from automation.jobs import AccountReport, Plan, RunOptions, SharedLogin, run_account
 
@@ -36,7 +39,7 @@ CRASHED_TWICE = ("the browser stopped under this account twice (it crashed, or r
                  "account (nothing is filed twice), with fewer accounts at once (--concurrency)")
 
 
-def _alive(browser: Browser) -> bool:
+def _alive(browser: Remote) -> bool:
     """Whether the browser still answers: a crashed one is no longer connected, or fails at once."""
     if not browser.is_connected():
         return False
@@ -69,15 +72,14 @@ class _Question:
 
 @dataclass
 class BatchSettings:
-    executable: str
-    headed: bool = False
     concurrency: int = 1
     pause: float = 5.0  # the longest pause between two accounts of one worker, in seconds; 0 for none
 
 
 class Batch:
     def __init__(self, plans: list[Plan], keyring: Keyring, options: RunOptions, settings: BatchSettings,
-                 progress: Progress):
+                 progress: Progress, host: BrowserHost):
+        """`host` has been told which browser to launch; the caller closes it (unless the run was abandoned)."""
         self.plans = plans
         self.keyring = keyring
         self.settings = settings
@@ -94,6 +96,7 @@ class Batch:
         self._asking: _Question | None = None
         self._running: set[tuple[str, str]] = set()  # account and flow
         self._lock = threading.Lock()
+        self.host = host
 
     def run(self) -> list[AccountReport]:
         accounts: dict[str, list[Plan]] = {}
@@ -151,36 +154,35 @@ class Batch:
         return AccountReport(plan.account.name, plan.account.platform, status, reason, flow=plan.flow)
 
     def _work(self, finished: threading.Event) -> None:
-        """One worker: its own Playwright and browser (started once it has an account), and for each account its
-        requests with one login.
+        """One worker: for each account it takes, the account's requests with one login, in the run's browser.
 
-        A browser that crashes takes only the account it was running with it: that account's requests not finished
-        yet are tried once more in a fresh browser, and the worker goes on with the next accounts in that one. The
-        other workers never notice."""
+        A browser that crashes takes the accounts it was running with it: each one's requests not finished yet are
+        tried once more in a fresh browser (the first worker to find it gone launches it, the others use that one),
+        and the workers go on with the next accounts in it."""
         retried: set[str] = set()  # accounts tried again after a crash
         requests = self._next_account(first=True)
         try:
+            browser = self.host.browser() if requests is not None else None
             while requests is not None:
-                with launch(self.settings.executable, headed=self.settings.headed,
-                            mirror=self.options.mirror is not None) as browser:
-                    while requests is not None:
-                        left = self._run_requests(browser, requests)
-                        name = requests[0].account.name
-                        if left and name not in retried:
-                            retried.add(name)
-                            log.warning("%s: the browser stopped under this account; trying it once more in a "
-                                        "fresh browser", name)
-                            requests = left
-                            break  # the same account, in a new browser
-                        for plan in left:
-                            self._finish(plan, AccountReport(plan.account.name, plan.account.platform, "failed",
-                                                             CRASHED_TWICE, flow=plan.flow))
-                        requests = self._next_account(first=False)
+                left = self._run_requests(browser, requests)
+                name = requests[0].account.name
+                if left:
+                    browser = self.host.replace(browser)
+                if left and name not in retried:
+                    retried.add(name)
+                    log.warning("%s: the browser stopped under this account; trying it once more in a fresh "
+                                "browser", name)
+                    requests = left
+                    continue  # the same account, in the new browser
+                for plan in left:
+                    self._finish(plan, AccountReport(plan.account.name, plan.account.platform, "failed",
+                                                     CRASHED_TWICE, flow=plan.flow))
+                requests = self._next_account(first=False)
         except Exception as error:  # noqa: BLE001 - Chromium would not start: say so per account
             self.browser_problem = str(error).splitlines()[0]
             log.debug("worker stopped", exc_info=True)
             if requests is not None:
-                self._queue.put(requests)  # another worker may run them; else reported with the browser's problem
+                self._queue.put(requests)  # reported with the browser's problem
         finally:
             finished.set()
 
@@ -198,7 +200,7 @@ class Batch:
             return None
         return requests
 
-    def _run_requests(self, browser: Browser, requests: list[Plan]) -> list[Plan]:
+    def _run_requests(self, browser: Remote, requests: list[Plan]) -> list[Plan]:
         """The account's requests, with one login; returns those a crash of the browser left unfinished."""
         with SharedLogin() as login:  # one login serves all of the account's requests
             for index, plan in enumerate(requests):
@@ -210,7 +212,7 @@ class Batch:
                 self._finish(plan, report)
         return []
 
-    def _run_one(self, browser: Browser, plan: Plan, login: SharedLogin) -> AccountReport | None:
+    def _run_one(self, browser: Remote, plan: Plan, login: SharedLogin) -> AccountReport | None:
         """The request's report; None when the browser crashed under it (nothing it did is lost: its evidence
         folder keeps what was captured, and the ledger what was sent)."""
         with self._lock:

@@ -8,6 +8,7 @@ is blocked while a mirror is set.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
 import json
@@ -17,13 +18,16 @@ import re
 import shutil
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Error as PlaywrightError, Page, Request, Route, sync_playwright
+from playwright.async_api import async_playwright
+from playwright.sync_api import Browser, BrowserContext, Error as PlaywrightError, Page, Route, sync_playwright
 
+from automation.driver import Driver, Remote
 from automation.errors import BrowserNotFound
 
 log = logging.getLogger(__name__)
@@ -45,9 +49,11 @@ def mirror_address(mirror: str, real_url: str) -> str:
     return f"{address}?{parts.query}" if parts.query else address
 
 
-def find_chromium(setting: Path | str | None = None, source: str = "setting 'chromium'") -> str:
+def find_chromium(setting: Path | str | None = None, source: str = "setting 'chromium'",
+                  bundled: Callable[[], str | None] | None = None) -> str:
     """The Chromium to drive: the setting (named `source` in an error), then $SUBMIT_OBJECTIONS_CHROMIUM,
-    Playwright's own, then PATH. A path that is given but is no executable file is an error, never skipped."""
+    Playwright's own (`bundled`: a BrowserHost's, whose driver is starting anyway), then PATH. A path that is given
+    but is no executable file is an error, never skipped."""
     tried: list[str] = []
     for source, candidate in ((source, setting), (f"${ENV_CHROMIUM}", os.environ.get(ENV_CHROMIUM))):
         if candidate:
@@ -60,9 +66,9 @@ def find_chromium(setting: Path | str | None = None, source: str = "setting 'chr
                                   "Chromium or one on PATH (chromium, chromium-browser, google-chrome)")
         tried.append(f"{source} (not set)")
 
-    bundled = _playwright_chromium()
-    if bundled:
-        return bundled
+    found = (bundled or _playwright_chromium)()
+    if found:
+        return found
     tried.append("Playwright's own Chromium (not installed)")
 
     for name in PATH_NAMES:
@@ -147,31 +153,119 @@ def _small_driver() -> None:
             os.environ["NODE_OPTIONS"] = f"{present} {DRIVER_NODE_OPTIONS}".strip()
 
 
-@contextlib.contextmanager
-def launch(executable: str, headed: bool = False, mirror: bool = False) -> Iterator[Browser]:
-    """Chromium for one worker. A Ctrl-C typed at the terminal reaches the whole foreground process group, and
-    Playwright's driver is in ours: by default it would close every browser at once, and each account would end on
-    whatever Playwright error that left. The driver itself ignores SIGINT, and Chromium runs in a process group of
-    its own; with handle_sigint=False the driver leaves the browser alone too, so that the run stops each account at
-    its next step as the README promises (SIGTERM and SIGHUP still close it).
+def _launch_options(executable: str, headed: bool, mirror: bool) -> dict:
+    # A Ctrl-C typed at the terminal reaches the whole foreground process group, and Playwright's driver is in ours:
+    # by default it would close the browser at once, and each account would end on whatever Playwright error that
+    # left. The driver itself ignores SIGINT, and Chromium runs in a process group of its own; with
+    # handle_sigint=False the driver leaves the browser alone too, so that the run stops each account at its next
+    # step as the README promises (SIGTERM and SIGHUP still close it).
+    return {"executable_path": executable if headed else headless_twin(executable), "headless": not headed,
+            "args": launch_args(mirror), "handle_sigint": False}
 
-    Headless, the browser is `executable`'s headless shell when one is installed beside it (see `headless_twin`)."""
-    if not headed:
-        executable = headless_twin(executable)
-    log.debug("starting %s", executable)
-    _small_driver()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=not headed,
-                                             args=launch_args(mirror), handle_sigint=False)
+
+class BrowserHost:
+    """The run's one Playwright driver and its browser, on a thread of their own (automation.driver), for every
+    account at once, each in a context of its own.
+
+    Each stage starts and returns at once, so that the driver and the browser start while the run reads its
+    accounts and keyring: `start()` the driver, `launch(executable)` the browser; `browser()` waits for it. A
+    browser that stopped (crashed, killed, out of memory) is replaced by a fresh one on the same driver with
+    `replace`: whichever of its accounts asks first launches it, the others get that one. Headless, the browser is
+    `executable`'s headless shell when one is installed beside it (see `headless_twin`)."""
+
+    def __init__(self, headed: bool = False, mirror: bool = False):
+        self.headed, self.mirror = headed, mirror
+        self.options: dict | None = None
+        self._lock = threading.Lock()
+        self._driver: Driver | None = None
+        self._playwright: Future | None = None
+        self._launching: Future | None = None
+
+    def start(self) -> "BrowserHost":
+        with self._lock:
+            if self._driver is None:
+                _small_driver()
+                self._driver = Driver()
+                self._playwright = self._driver.start(lambda: async_playwright().start())
+        return self
+
+    def playwright_chromium(self) -> str | None:
+        """Playwright's own Chromium, if it is installed: asked of this host's driver (no second driver)."""
+        self.start()
         try:
-            yield browser
-        finally:
-            browser.close()
+            path = self._playwright.result().chromium.executable_path
+        except PlaywrightError:
+            return None
+        return path if path and Path(path).is_file() else None
+
+    def launch(self, executable: str) -> "BrowserHost":
+        self.start()
+        with self._lock:
+            if self._launching is None:
+                self.options = _launch_options(executable, self.headed, self.mirror)
+                log.debug("starting %s", self.options["executable_path"])
+                self._launching = self._driver.start(self._launch)
+        return self
+
+    async def _launch(self) -> Remote:
+        playwright = await asyncio.wrap_future(self._playwright)
+        return Remote(await playwright.chromium.launch(**self.options), self._driver)
+
+    def browser(self) -> Remote:
+        """The current browser, once it has started; the launch's error if it could not."""
+        if self._launching is None:
+            raise RuntimeError("BrowserHost.launch was not called")
+        return self._launching.result()
+
+    def replace(self, broken: Remote) -> Remote:
+        """A fresh browser instead of `broken`, which stopped; the same fresh one for each of its accounts."""
+        with self._lock:
+            current = self._launching
+            if current.done() and current.exception() is None and current.result() is broken:
+                self._launching = self._driver.start(lambda: self._relaunch(broken))
+        return self.browser()
+
+    async def _relaunch(self, broken: Remote) -> Remote:
+        with contextlib.suppress(PlaywrightError):
+            await broken._target.close()
+        return await self._launch()
+
+    def close(self) -> None:
+        with self._lock:
+            driver, playwright, launching = self._driver, self._playwright, self._launching
+            self._driver = self._playwright = self._launching = None
+        if driver is None:
+            return
+
+        async def close() -> None:
+            if launching is not None:
+                with contextlib.suppress(Exception):
+                    await (await asyncio.wrap_future(launching))._target.close()
+            with contextlib.suppress(Exception):
+                await (await asyncio.wrap_future(playwright)).stop()
+
+        with contextlib.suppress(Exception):
+            driver.run(close)
+        driver.stop()
+
+    def __enter__(self) -> "BrowserHost":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def launch(executable: str, headed: bool = False, mirror: bool = False) -> Iterator[Remote]:
+    """One browser, started and closed around the block (the doctor's check that Chromium starts)."""
+    with BrowserHost(headed=headed, mirror=mirror) as host:
+        yield host.launch(executable).browser()
 
 
 def new_context(browser: Browser, mirror: str | None, storage_state: dict | None = None, language: str = "en",
                 country: str = "GB", domains: tuple[str, ...] = ()) -> BrowserContext:
-    """A fresh context (no cookie shared with any other account), routed through the mirror when one is set.
+    """A fresh context (no cookie shared with any other account), routed through the mirror when one is set: in the
+    run's browser (a Remote, see automation.driver) or in a sync API's browser (the tests' own).
 
     `storage_state` is this account's own saved session, if any; `domains` are the site's, which the mirror serves. The browser speaks the account's language, as the
     owner's own browser would; the tool never changes the language setting of the account itself.
@@ -182,7 +276,8 @@ def new_context(browser: Browser, mirror: str | None, storage_state: dict | None
     if mirror:
         uploads: dict[str, bytes] = {}
         context._submit_objections_uploads = uploads  # what remember_upload fills for this context
-        context.route("**/*", _mirror_handler(mirror, domains, uploads))
+        handler = _mirror_coroutine if isinstance(context, Remote) else _mirror_handler
+        context.route("**/*", handler(mirror, domains, uploads))
     return context
 
 
@@ -252,48 +347,92 @@ def forward(target: str, method: str, headers: dict[str, str], body: bytes | Non
 NOT_FETCHED = ("media",)
 
 
-def _mirror_handler(mirror: str, domains: tuple[str, ...], uploads: dict[str, bytes] | None = None):
-    def handle(route: Route) -> None:
-        try:
-            serve(route)
-        except PlaywrightError as error:  # the page or its browser went away while the mirror answered
-            log.debug("mirror answer not delivered: %s", (error.message or str(error)).splitlines()[0])
+@dataclass
+class _Asked:
+    """What the mirror needs of one intercepted request, read from the sync or the async API's Request."""
 
-    def serve(route: Route) -> None:
+    url: str
+    method: str
+    headers: dict[str, str]
+    body: bytes | None
+    resource_type: str
+    navigation: bool
+
+
+@dataclass
+class _Decision:
+    abort: str | None = None  # Playwright's error code, or None to fulfil
+    answer: dict | None = None  # route.fulfill's keyword arguments
+
+
+def _decide(mirror: str, domains: tuple[str, ...], uploads: dict[str, bytes] | None, asked: _Asked) -> _Decision:
+    """What to hand the page for one request: blocked, refused, or the mirror's answer (fetched here: it blocks)."""
+    parts = urlsplit(asked.url)
+    if asked.resource_type in NOT_FETCHED:
+        return _Decision(abort="blockedbyclient")
+    if parts.scheme not in ("http", "https") or not is_site_host(parts.hostname, domains):
+        log.debug("blocked %s (not the site's host, mirror in use)", parts.hostname)
+        return _Decision(abort="blockedbyclient")
+    try:
+        answer = _fetch(mirror, asked, domains, uploads)
+    except OSError as error:
+        log.warning("mirror did not answer for %s%s: %s", parts.hostname, parts.path, type(error).__name__)
+        return _Decision(abort="connectionrefused")
+    if answer is None:
+        return _Decision(abort="blockedbyclient")
+    if answer.location and asked.navigation:
+        # Chromium follows a fulfilled redirect by itself, past this handler and straight to the real host.
+        # Hand the page a document that makes the same navigation instead, so that it comes back through here.
+        target = urljoin(asked.url, answer.location)
+        return _Decision(answer={"status": 200, "headers": _redirect_headers(answer, target),
+                                 "body": _redirect_page(target)})
+    return _Decision(answer={"status": answer.status, "headers": answer.headers, "body": answer.body})
+
+
+def _not_delivered(error: PlaywrightError) -> None:  # the page or its browser went away while the mirror answered
+    log.debug("mirror answer not delivered: %s", (error.message or str(error)).splitlines()[0])
+
+
+def _mirror_handler(mirror: str, domains: tuple[str, ...], uploads: dict[str, bytes] | None = None):
+    """The route handler for a sync API's context."""
+    def handle(route: Route) -> None:
         request = route.request
-        parts = urlsplit(request.url)
-        if request.resource_type in NOT_FETCHED:
-            route.abort("blockedbyclient")
-            return
-        if parts.scheme not in ("http", "https") or not is_site_host(parts.hostname, domains):
-            log.debug("blocked %s (not the site's host, mirror in use)", parts.hostname)
-            route.abort("blockedbyclient")
-            return
         try:
-            answer = _fetch(mirror, request, domains, uploads)
-        except OSError as error:
-            log.warning("mirror did not answer for %s%s: %s", parts.hostname, parts.path, type(error).__name__)
-            route.abort("connectionrefused")
-            return
-        if answer is None:
-            route.abort("blockedbyclient")
-            return
-        if answer.location and request.is_navigation_request():
-            # Chromium follows a fulfilled redirect by itself, past this handler and straight to the real host.
-            # Hand the page a document that makes the same navigation instead, so that it comes back through here.
-            target = urljoin(request.url, answer.location)
-            route.fulfill(status=200, headers=_redirect_headers(answer, target), body=_redirect_page(target))
-            return
-        route.fulfill(status=answer.status, headers=answer.headers, body=answer.body)
+            asked = _Asked(request.url, request.method, request.all_headers(), request.post_data_buffer,
+                           request.resource_type, request.is_navigation_request())
+            decision = _decide(mirror, domains, uploads, asked)
+            route.abort(decision.abort) if decision.abort else route.fulfill(**decision.answer)
+        except PlaywrightError as error:
+            _not_delivered(error)
 
     return handle
 
 
-def _fetch(mirror: str, request: Request, domains: tuple[str, ...],
+# The mirror's answers are fetched with a blocking HTTP client (see `forward`), off the Playwright loop: each
+# request of each account at once on a thread of this pool, so that no account's page waits for another's.
+_FETCHERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="mirror")
+
+
+def _mirror_coroutine(mirror: str, domains: tuple[str, ...], uploads: dict[str, bytes] | None = None):
+    """The route handler for a context of the run's browser (async API, on the driver's loop)."""
+    async def handle(route) -> None:
+        request = route.request
+        try:
+            asked = _Asked(request.url, request.method, await request.all_headers(), request.post_data_buffer,
+                           request.resource_type, request.is_navigation_request())
+            decision = await asyncio.get_running_loop().run_in_executor(
+                _FETCHERS, _decide, mirror, domains, uploads, asked)
+            await (route.abort(decision.abort) if decision.abort else route.fulfill(**decision.answer))
+        except PlaywrightError as error:
+            _not_delivered(error)
+
+    return handle
+
+
+def _fetch(mirror: str, request: _Asked, domains: tuple[str, ...],
            uploads: dict[str, bytes] | None = None) -> Answer | None:
     """The mirror's answer; a subresource's redirects are followed here (None if one leaves the site's hosts)."""
-    url, method, body = request.url, request.method, request.post_data_buffer
-    headers = request.all_headers()
+    url, method, body, headers = request.url, request.method, request.body, request.headers
     if uploads and body:
         completed = with_uploads(body, headers.get("content-type", ""), uploads)
         if completed is not body:
@@ -301,7 +440,7 @@ def _fetch(mirror: str, request: Request, domains: tuple[str, ...],
             headers = {name: value for name, value in headers.items() if name.lower() != "content-length"}
     answer = forward(mirror_address(mirror, url), method, headers, body)
     for _ in range(MAX_REDIRECTS):
-        if not answer.location or request.is_navigation_request():
+        if not answer.location or request.navigation:
             break
         url = urljoin(url, answer.location)
         if not is_site_host(urlsplit(url).hostname, domains):

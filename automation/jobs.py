@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from playwright.sync_api import Browser, Error as PlaywrightError
+from playwright.sync_api import Error as PlaywrightError
 
 from automation import __version__, mailcodes, outcomes
 from automation.mailsource import mail_source, mail_source_name
 from automation.archive import EvidenceFolder, LegacyFlow, belongs_to, iso, submission_name, utc_now, write_private
 from automation.chain import manifests_in, seal
 from automation.browser import new_context, settle
+from automation.driver import Remote
 from automation.config import Account
 from automation.credentials import Keyring
 from automation.errors import ExpectedError
@@ -173,7 +174,7 @@ class SharedLogin:
         self.close()
 
 
-def run_account(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions,
+def run_account(browser: Remote, plan: Plan, keyring: Keyring, options: RunOptions,
                 shared: SharedLogin | None = None) -> AccountReport:
     """One account's request, in a fresh browser context or in `shared`, the one its earlier requests in this run
     signed in; whatever happens, a report, and a receipt once a page was reached."""
@@ -295,7 +296,7 @@ def _stale_session(result: Result) -> bool:
             and result.notes.get("logged_in_with") in ("saved session", REUSED_LOGIN) and "sent_at" not in result.notes)
 
 
-def _walk(browser: Browser, plan: Plan, keyring: Keyring, options: RunOptions, evidence: EvidenceFolder,
+def _walk(browser: Remote, plan: Plan, keyring: Keyring, options: RunOptions, evidence: EvidenceFolder,
           started: dt.datetime, saved: dict | None, shared: SharedLogin | None = None) -> tuple[Result, Path | None]:
     """The flow's steps in the shared context when it serves the plan, else in a fresh one (with the saved session,
     if given); the result and a final screenshot. A context that ends signed in is kept in `shared` for the

@@ -1,6 +1,7 @@
-"""Accounts at once without crossing: what one account's browser context holds never shows in another's; a browser
-that crashes takes only its own account with it, which is tried once more in a fresh browser and filed exactly once;
-and the commands that need no browser never import Playwright (they answer at once)."""
+"""Accounts at once without crossing: what one account's browser context holds never shows in another's; the run's
+one browser, when it crashes, takes only the accounts it was running with it, each tried once more in a fresh
+browser and filed exactly once, while the accounts not started yet go on in that fresh one; and the commands that
+need no browser never import Playwright (they answer at once)."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def test_a_cookie_storage_and_a_permission_of_one_account_are_absent_in_the_next
 
 # -- a browser that crashes ------------------------------------------------------------------------------------------
 
-HUNG = ["crash-a", "crash-b"]  # the first two accounts: one per worker, each hangs on the form until released
+HUNG = ["crash-a", "crash-b"]  # the first two accounts, both at once: each hangs on the form until released
 OTHERS = ["crash-c", "crash-d", "crash-e"]
 
 
@@ -99,8 +100,8 @@ def wait_for(condition, what: str, timeout: float = 120) -> None:
 
 @pytest.fixture(scope="module")
 def crashed(tmp_path_factory, keyring_session, chromium_path):
-    """Five accounts, two at a time; the two first hang on the form; one of their browsers is killed (SIGKILL) while
-    it hangs, then the form answers."""
+    """Five accounts, two at a time, in the run's one browser; the two first hang on the form; the browser is killed
+    (SIGKILL) while they hang, then the form answers."""
     from conftest import make_cli
     from mock_support import RunningMock
 
@@ -122,10 +123,10 @@ def crashed(tmp_path_factory, keyring_session, chromium_path):
     try:
         wait_for(lambda: len(mock.events("form_hanging")) == 2 or run.poll() is not None, "both forms to hang")
         browsers = browser_processes(run.pid)
-        assert len(browsers) == 2, f"two browsers, one per worker, were expected: {browsers}"
+        assert len(browsers) == 1, f"one browser for both accounts at once was expected: {browsers}"
         os.kill(browsers[0], signal.SIGKILL)
         wait_for(lambda: browsers[0] not in browser_processes(run.pid), "the killed browser to be gone", 30)
-        mock.mock.state.released.set()  # the surviving browser's page now gets its answer
+        mock.mock.state.released.set()  # a hanging form answers from now on
         stdout, stderr = run.communicate(timeout=240)
     finally:
         if run.poll() is None:
@@ -140,27 +141,26 @@ def retry_note(name: str) -> str:
 
 
 @pytest.mark.slow
-def test_the_account_of_the_crashed_browser_is_tried_again_in_a_fresh_one_and_filed_once(crashed):
-    retried = [name for name in HUNG if retry_note(name) in crashed["stderr"]]
-    assert len(retried) == 1, crashed["stderr"][-4000:]
-    name = retried[0]
-    assert len(crashed["mock"].submissions(f"{name}@example.org")) == 1
-    assert table_row(crashed["stdout"], name)[2] == "confirmed"
-    # The attempt the crash cut short kept its evidence and says why it stopped; the retry filed it.
-    outcomes = [receipt["outcome"] for receipt in receipts(crashed["archive"], name)]
-    assert sorted(outcomes) == ["confirmed", "failed"]
-    failed = next(r for r in receipts(crashed["archive"], name) if r["outcome"] == "failed")
-    assert failed["reason"].startswith("the browser stopped") and failed["sent"] is False
+def test_the_accounts_of_the_crashed_browser_are_tried_again_in_a_fresh_one_and_filed_once(crashed):
+    for name in HUNG:
+        assert retry_note(name) in crashed["stderr"], crashed["stderr"][-4000:]
+        assert len(crashed["mock"].submissions(f"{name}@example.org")) == 1, name
+        assert table_row(crashed["stdout"], name)[2] == "confirmed", name
+        # The attempt the crash cut short kept its evidence and says why it stopped; the retry filed it.
+        outcomes = [receipt["outcome"] for receipt in receipts(crashed["archive"], name)]
+        assert sorted(outcomes) == ["confirmed", "failed"], name
+        failed = next(r for r in receipts(crashed["archive"], name) if r["outcome"] == "failed")
+        assert failed["reason"].startswith("the browser stopped") and failed["sent"] is False
 
 
 @pytest.mark.slow
-def test_the_other_workers_accounts_go_on_in_their_own_browser(crashed):
-    survivor = next(name for name in HUNG if retry_note(name) not in crashed["stderr"])
-    for name in [survivor, *OTHERS]:
+def test_the_accounts_not_started_yet_go_on_in_the_fresh_browser(crashed):
+    for name in OTHERS:
         assert len(crashed["mock"].submissions(f"{name}@example.org")) == 1, name
         assert table_row(crashed["stdout"], name)[2] == "confirmed", name
         assert [r["outcome"] for r in receipts(crashed["archive"], name)] == ["confirmed"], name
-    assert crashed["stderr"].count("trying it once more in a fresh browser") == 1
+        assert retry_note(name) not in crashed["stderr"]
+    assert crashed["stderr"].count("trying it once more in a fresh browser") == len(HUNG)
     assert crashed["returncode"] == 0
 
 
