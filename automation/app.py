@@ -109,7 +109,7 @@ def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal) 
                                   host.playwright_chromium) if request.chromium
                     else find_chromium(accounts.settings.chromium, f"{accounts.path}: [settings] chromium",
                                        host.playwright_chromium))
-        result = _run_with(app, plans, request, terminal, host, chromium)
+        result = _run_with(app, accounts, plans, request, terminal, host, chromium)
         abandoned = result.abandoned
         return result
     finally:
@@ -117,15 +117,14 @@ def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal) 
             host.close()
 
 
-def _run_with(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal, host: "BrowserHost",
-              chromium: str) -> RunResult:
+def _run_with(app: App, accounts: "AccountsFile", plans: list["Plan"], request: RunRequest, terminal: Terminal,
+              host: "BrowserHost", chromium: str) -> RunResult:
     from automation.archive import iso, utc_now
     from automation.batch import Batch, BatchSettings
     from automation.jobs import RunOptions, missing_password
     from automation.progress import progress_for
     from automation.sessions import SessionStore, default_state_dir
 
-    accounts = app.accounts()
     keyring = app.keyring()
     settings = BatchSettings(concurrency=request.concurrency, pause=request.pause)
     reports, to_run = settled_before_running(app, plans, request, terminal)
