@@ -25,7 +25,7 @@ from typing import Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import async_playwright
-from playwright.sync_api import Browser, BrowserContext, Error as PlaywrightError, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Error as PlaywrightError, Page, Route
 
 from automation.driver import Driver, Remote
 from automation.errors import BrowserNotFound
@@ -84,12 +84,9 @@ def find_chromium(setting: Path | str | None = None, source: str = "setting 'chr
 
 
 def _playwright_chromium() -> str | None:
-    try:
-        with sync_playwright() as playwright:
-            path = playwright.chromium.executable_path
-    except PlaywrightError:
-        return None
-    return path if path and Path(path).is_file() else None
+    """Playwright's own Chromium when no BrowserHost is at hand to ask (the doctor, the demo): one is started."""
+    with BrowserHost() as host:
+        return host.playwright_chromium()
 
 
 # Google services the browser would call on its own (sign-in, autofill, updates, safe browsing lists): a run needs
