@@ -116,7 +116,7 @@ def _setup_logging(verbosity: int) -> None:
 @click.option("--code-wait", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
               help="How long to wait for Meta's emailed code in the account's mailbox or Maildir [default: 180].")
 @click.option("--concurrency", type=click.IntRange(1, 8), default=1, show_default=True, envvar="SUBMIT_OBJECTIONS_CONCURRENCY",
-              help="Run up to N accounts at once: a browser per worker, a fresh context per account. Env: "
+              help="Run up to N accounts at once: one browser, a fresh context per account. Env: "
               "SUBMIT_OBJECTIONS_CONCURRENCY.")
 @click.option("--pause", type=click.FloatRange(min=0), default=5, show_default=True, metavar="SECONDS",
               envvar="SUBMIT_OBJECTIONS_PAUSE",
