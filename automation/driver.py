@@ -7,8 +7,9 @@ that loop runs on a thread of its own, and `Remote` hands each account's thread 
 `remote.goto(url)` runs `await page.goto(url)` on the loop and blocks only the thread that asked, so the steps of an
 account read as they always did, while the loop serves every account's browser context at once.
 
-What crosses to the loop: every attribute read and method call; what comes back wraps Playwright's objects again
-(a Locator, a Page) and passes plain values (text, bytes, dicts) as they are. Playwright's errors come back as the
+What crosses to the loop: every method call that may talk to the browser. Reads of properties and the calls that only
+build a Locator stay on the calling thread: they touch nothing the loop changes but the object they make. What comes
+back wraps Playwright's objects again (a Locator, a Page) and passes plain values (text, bytes, dicts) as they are. Playwright's errors come back as the
 same classes the sync API raises. Callbacks handed on (`page.on`, `context.route`) run on the loop's thread and get
 Playwright's async objects; they must not wait for the loop themselves (a route handler should be a coroutine).
 """
@@ -23,6 +24,11 @@ from typing import Any, Awaitable, Callable, TypeVar
 
 T = TypeVar("T")
 ASYNC_API = "playwright.async_api"
+# Calls that only describe what to look for (a new Locator of a selector), sending nothing to the browser: made on the
+# calling thread. A step looks at the page through a dozen of them for each question it asks; each trip to the loop
+# and back cost more than the question itself when several accounts ran at once.
+LOCATOR_BUILDERS = frozenset({"locator", "get_by_role", "get_by_text", "get_by_label", "get_by_placeholder",
+                              "get_by_alt_text", "get_by_title", "get_by_test_id", "filter", "and_", "or_", "nth"})
 
 
 class Driver:
@@ -100,8 +106,18 @@ class Remote:
 
     def __getattr__(self, name: str) -> Any:
         target, driver = self._target, self._driver
-        if not inspect.isfunction(inspect.getattr_static(type(target), name, None)):
-            return self._wrap(driver.run(lambda: getattr(target, name)))  # a property (or the object's own value)
+        static = inspect.getattr_static(type(target), name, None)
+        if isinstance(static, property):  # what the object holds already (an address, its page): read here
+            return self._wrap(getattr(target, name))
+        if not inspect.isfunction(static):
+            return self._wrap(driver.run(lambda: getattr(target, name)))
+        if name in LOCATOR_BUILDERS:
+
+            def build(*args: Any, **kwargs: Any) -> Any:
+                return self._wrap(getattr(target, name)(*_plain(args), **_plain(kwargs)))
+
+            build.__name__ = name
+            return build
 
         def call(*args: Any, **kwargs: Any) -> Any:
             args, kwargs = _plain(args), _plain(kwargs)
@@ -121,3 +137,22 @@ class Remote:
 
     def __repr__(self) -> str:
         return f"Remote({self._target!r})"
+
+
+def count_all(locators: list) -> list:
+    """How many elements each locator matches, or the error the browser gave instead of a count. Remote locators are
+    asked all at once (one trip to the loop, their questions to the browser side by side); others one after another."""
+    if locators and all(isinstance(locator, Remote) for locator in locators):
+        driver = locators[0]._driver
+
+        async def ask() -> list:
+            return await asyncio.gather(*(locator._target.count() for locator in locators), return_exceptions=True)
+
+        return driver.run(ask)
+    counts: list = []
+    for locator in locators:
+        try:
+            counts.append(locator.count())
+        except Exception as error:  # noqa: BLE001 - handed back in its place, as gather does
+            counts.append(error)
+    return counts

@@ -25,6 +25,7 @@ from automation import forms, outcomes, steps as s
 from automation.archive import EvidenceFolder, iso, utc_now
 from automation.browser import remember_upload
 from automation.countries import country_names
+from automation.driver import Remote, count_all
 from automation.errors import FlowError
 from automation.tracing import Tracer
 from automation.wording import Wording, primary_language
@@ -129,7 +130,7 @@ class Runner:
         self.job = job
         self.fields: dict[str, str] = {}
         self.notes: dict[str, str] = {}
-        self.secret_targets: list[s.Target] = []
+        self.secret_fields: list[Locator] = []  # where a secret was typed: masked in every screenshot
         self.last_totp: str | None = None
         self.sent_at: dt.datetime | None = None
         self.secret_on_page = False
@@ -138,11 +139,16 @@ class Runner:
         self.languages_seen: list[str] = []
         self.snapshots = 0
         self.in_flight = 0
+        # What is known of the page's current document, asked once per document: each look costs a trip to the
+        # browser, and a step asks before it acts. Counted from the navigations the browser reports, so a new
+        # document (a click that loads the next page, the mirror's redirect documents) is always asked again.
+        self.navigations = 0
+        self._settled_after: int | None = None
+        self._language_of: tuple[int, str | None] | None = None
         page.on("request", self._request_started)
         page.on("requestfinished", self._request_ended)
         page.on("requestfailed", self._request_ended)
-        if job.tracer is not None:
-            page.on("framenavigated", self._left_page)
+        page.on("framenavigated", self._left_page)
 
     def _request_started(self, request) -> None:
         self.in_flight += 1
@@ -155,7 +161,17 @@ class Runner:
 
     def _left_page(self, frame) -> None:
         if frame == self.page.main_frame:
+            self.navigations += 1
             self.secret_on_page = False
+
+    def _settle(self) -> None:
+        """Waits out a navigation the previous step set off, unless the page has shown no new document since the
+        last time it had settled."""
+        if self._settled_after == self.navigations:
+            return
+        seen = self.navigations
+        self.job.settle(self.page)
+        self._settled_after = seen
 
     # -- the loop ---------------------------------------------------------------------------------------------------
 
@@ -190,7 +206,7 @@ class Runner:
     def execute(self, flow: list[s.Step]) -> None:
         for step in flow:
             self._stop_if_cancelled()
-            self.job.settle(self.page)
+            self._settle()
             self._trace_around(step)
             # A branch's own description leads into its list of cases (the dry run prints them below it).
             description = (f"{step.purpose}: looking at what the page shows" if isinstance(step, s.Branch)
@@ -201,6 +217,8 @@ class Runner:
             try:
                 handler(step)
             except PlaywrightError as error:
+                if self.page.is_closed():  # the browser went away (crashed, killed): not this page's doing
+                    raise
                 raise FlowError(self._explain(step, error)) from None
 
     def _trace_around(self, step: s.Step) -> None:
@@ -223,10 +241,14 @@ class Runner:
     # -- finding things ---------------------------------------------------------------------------------------------
 
     def page_language(self) -> str | None:
+        seen = self.navigations
+        if self._language_of is not None and self._language_of[0] == seen:
+            return self._language_of[1]
         try:
             found = primary_language(self.page.evaluate("() => document.documentElement.lang"))
         except PlaywrightError:
             return None
+        self._language_of = (seen, found)
         if found and (not self.languages_seen or self.languages_seen[-1] != found):
             self.languages_seen.append(found)
         return found
@@ -288,15 +310,40 @@ class Runner:
             self.look_again_soon()
 
     def showing(self, target: s.Target) -> bool:
+        return self.showing_all([target])[0]
+
+    def showing_all(self, targets: list[s.Target]) -> list[bool]:
+        """Whether each target shows now, the page asked about all of them at once."""
+        probes = [self._probe(target) for target in targets]
+        counts = iter(count_all([probe for probe in probes if isinstance(probe, Locator | Remote)]))
+        shown = []
+        for target, probe in zip(targets, probes):
+            if isinstance(probe, bool):
+                shown.append(probe)
+            elif probe is None:
+                shown.append(self._located(target))
+            else:
+                count = next(counts)
+                if isinstance(count, BaseException) and not isinstance(count, PlaywrightError):
+                    raise count
+                shown.append(not isinstance(count, BaseException) and count > 0)  # an error: the page navigated
+        return shown
+
+    def _probe(self, target: s.Target) -> Locator | bool | None:
+        """What tells whether `target` shows: a locator that matches it, the answer itself, or None when it takes
+        locating the target the way a step does."""
         if target.url is not None:
             return re.search(target.url, self.page.url, re.IGNORECASE) is not None
+        if target.field is not None:  # shows: there is one at least (locating it needs it to be the only one)
+            return self._structure(target.field)
+        if target.key is None:
+            return None
+        pattern = self.job.wording.pattern(target.key)
+        return False if pattern is None else self._by_words(target, pattern).filter(visible=True)
+
+    def _located(self, target: s.Target) -> bool:
         try:
-            if target.field is not None:  # shows: there is one at least (locating it needs it to be the only one)
-                return self._structure(target.field).count() > 0
-            if target.key is None:
-                return self.locate(target) is not None
-            pattern = self.job.wording.pattern(target.key)
-            return pattern is not None and self._by_words(target, pattern).filter(visible=True).count() > 0
+            return self.locate(target) is not None
         except PlaywrightError:  # the page navigated while we looked
             return False
 
@@ -363,8 +410,12 @@ class Runner:
     def _type_secret(self, step: s.TypeSecret) -> None:
         value = self._password() if step.secret == "password" else self._totp(step.fresh)
         self._remember_secret(value)
-        self.secret_targets.append(step.target)
-        self.find(step.target).fill(value)
+        self._fill_secret(step.target, value)
+
+    def _fill_secret(self, target: s.Target, value: str) -> None:
+        field_ = self.find(target)
+        self.secret_fields.append(field_)
+        field_.fill(value)
 
     def _remember_secret(self, value: str) -> None:
         self.typed.append(value)
@@ -490,14 +541,7 @@ class Runner:
     def screenshot(self, name: str) -> Path:
         # Grow each text area to its content, so the whole text sent shows in the evidence, not its first lines.
         self.page.evaluate(GROW_TEXT_AREAS)
-        masks = [self.page.locator("input[type=password]")]
-        for target in self.secret_targets:
-            try:
-                found = self.locate(target)
-            except PlaywrightError:
-                found = None
-            if found is not None:
-                masks.append(found)
+        masks = [self.page.locator("input[type=password]"), *self.secret_fields]
         png = self.page.screenshot(full_page=True, mask=masks, animations="disabled")
         return self.job.evidence.save_screenshot(name, png)
 
@@ -523,8 +567,7 @@ class Runner:
                 "the accounts file, or run at a terminal to type the code",
             )
         self._remember_secret(code)
-        self.secret_targets.append(step.target)
-        self.find(step.target).fill(code)
+        self._fill_secret(step.target, code)
         self.sent_at = utc_now()  # a code asked for again must be newer than this one
 
     def _expect_gone(self, step: s.ExpectGone) -> None:
@@ -570,25 +613,29 @@ class Runner:
         note = self._snapshot_note() if step.status == "form_changed" else ""
         raise FlowFinished(step.status, step.reason + note)
 
-    def _case_shows(self, case: s.Case, settled: bool) -> s.Target | None:
-        if case.settled and not settled:
-            return None
-        seen = next((target for target in case.when if self.showing(target)), None)
-        if seen is not None and any(self.showing(target) for target in case.unless):
-            return None
-        return seen
+    def _case_seen(self, cases: list[s.Case], settled: bool) -> tuple[s.Case, s.Target] | None:
+        """The first case the page shows now and what showed it; every case's targets asked of the page at once."""
+        looking = [case for case in cases if settled or not case.settled]
+        targets = [target for case in looking for target in (*case.when, *case.unless)]
+        shown = iter(self.showing_all(targets))
+        for case in looking:
+            when = [next(shown) for _ in case.when]
+            unless = [next(shown) for _ in case.unless]
+            if any(when) and not any(unless):
+                return case, case.when[when.index(True)]
+        return None
 
     def _branch(self, step: s.Branch) -> None:
         started = time.monotonic()
         deadline = started + step.timeout
         last, quiet_since, settled = None, started, False
         while True:
-            for case in step.cases:
-                seen = self._case_shows(case, settled)
-                if seen is not None:
-                    log.info("%s: saw %s", self.job.account_name, seen.describe(self.say))
-                    self.execute(case.steps)
-                    return
+            seen = self._case_seen(step.cases, settled)
+            if seen is not None:
+                case, target = seen
+                log.info("%s: saw %s", self.job.account_name, target.describe(self.say))
+                self.execute(case.steps)
+                return
             now = time.monotonic()
             if now >= deadline or settled:
                 break
