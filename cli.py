@@ -6,7 +6,9 @@ what it needs when it runs, so that --help and --version answer at once.
 
 from __future__ import annotations
 
+import atexit
 import functools
+import gc
 import json
 import logging
 import os
@@ -20,6 +22,9 @@ from automation import __version__
 from automation.errors import EXIT_CODE_TABLE, ExitCode, ExpectedError
 
 APP = "submit-objections"
+# At exit the interpreter's last collections walk every object a run made (a third of a second after the table was
+# printed); frozen, they are left to the process's end like the rest of its memory. Nothing of ours waits for them.
+atexit.register(gc.freeze)
 DEFAULT_CONFIG = platformdirs.user_config_path(APP) / "accounts.toml"
 DEFAULT_ARCHIVE = platformdirs.user_data_path(APP) / "archive"
 DEFAULT_LEDGER = platformdirs.user_data_path(APP) / "ledger.sqlite3"
@@ -143,21 +148,29 @@ def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool
     at Meta; one login serves all of an account's requests, each with its own row, ledger entry and evidence.
     """
     _setup_logging(verbose - quiet)
-    ctx.obj = _app(config, archive.expanduser())
-    if ctx.invoked_subcommand is not None:
-        return
-    if dry_run and rehearse:
+    if ctx.invoked_subcommand is None and dry_run and rehearse:
         raise click.UsageError("--dry-run and --rehearse exclude each other: a dry run opens no browser at all")
+    host = None
+    if ctx.invoked_subcommand is None and not dry_run:
+        from automation.app import browser_host
+
+        host = browser_host(headed=headed, mirror=bool(mirror))  # it boots while the accounts and flows load
     try:
+        ctx.obj = _app(config, archive.expanduser())
+        if ctx.invoked_subcommand is not None:
+            return
         code = _run(ctx.obj, names, dry_run, verbose > 0, rehearse=rehearse, mirror=mirror, chromium=chromium,
                     headed=headed, owner_wait=owner_wait * 60 if headed else 0, fresh_login=fresh_login, force=force,
                     code_wait=code_wait, concurrency=concurrency, pause=pause, as_json=as_json,
-                    trace=trace.expanduser() if trace else None, quiet=quiet > 0)
+                    trace=trace.expanduser() if trace else None, quiet=quiet > 0, host=host)
     except ExpectedError as error:
         raise Failure(error) from None
     except KeyboardInterrupt:  # before the accounts started (a question, the browser's look-up) or after the table
         click.echo("\ninterrupted (Ctrl-C)", err=True)
         code = ExitCode.INTERRUPTED
+    finally:
+        if host is not None:
+            host.close()  # when the run did not get as far as closing it itself
     ctx.exit(int(code))
 
 
@@ -208,7 +221,7 @@ def _linked(accounts, account, flow_id: str) -> tuple:
 
 
 def _run(app, names: tuple[str, ...], dry_run: bool, verbose: bool, *, as_json: bool, mirror: str | None,
-         **asked) -> ExitCode:
+         host=None, **asked) -> ExitCode:
     from automation import app as engine
     from automation.config import parse_mirror
 
@@ -218,7 +231,7 @@ def _run(app, names: tuple[str, ...], dry_run: bool, verbose: bool, *, as_json: 
         _print_dry_run(app, plans, mirror, full=verbose)
         return ExitCode.OK
     request = engine.RunRequest(names=names, mirror=mirror, **asked)
-    result = engine.run(app, plans, request, _terminal())
+    result = engine.run(app, plans, request, _terminal(), host)
     from automation.report import as_json as reports_as_json, table
 
     click.echo(json.dumps(reports_as_json(result.reports), indent=2) if as_json else table(result.reports))

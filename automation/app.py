@@ -94,13 +94,22 @@ class RunResult:
     abandoned: bool = False  # a second Ctrl-C left browsers running: leave at once
 
 
-def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal) -> RunResult:
+def browser_host(headed: bool, mirror: bool) -> "BrowserHost":
+    """A run's browser host with Playwright's driver starting now: a process of its own, it boots on the other core
+    while the accounts file and the flows load."""
+    from automation.browser import BrowserHost
+
+    return BrowserHost(headed=headed, mirror=mirror).start()
+
+
+def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal,
+        host: "BrowserHost | None" = None) -> RunResult:
     """Files every plan that is not settled yet, and returns one report per plan (an account and a flow), in the
-    plans' order."""
+    plans' order. `host` is one `browser_host` started early; the run closes it (unless it was abandoned)."""
     from automation.browser import BrowserHost, find_chromium
 
     accounts = app.accounts()
-    host = BrowserHost(headed=request.headed, mirror=request.mirror is not None)
+    host = host or BrowserHost(headed=request.headed, mirror=request.mirror is not None)
     abandoned = False  # a second Ctrl-C left workers running: the browser is left to the process's exit
     try:
         if plans:
