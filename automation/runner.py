@@ -27,6 +27,7 @@ from automation.browser import remember_upload
 from automation.countries import country_names
 from automation.driver import Remote, count_all
 from automation.errors import FlowError
+from automation.screenshots import PageCamera
 from automation.tracing import Tracer
 from automation.wording import Wording, primary_language
 
@@ -131,6 +132,7 @@ class Runner:
         self.fields: dict[str, str] = {}
         self.notes: dict[str, str] = {}
         self.secret_fields: list[Locator] = []  # where a secret was typed: masked in every screenshot
+        self.camera = PageCamera(page)
         self.last_totp: str | None = None
         self.sent_at: dt.datetime | None = None
         self.secret_on_page = False
@@ -542,7 +544,7 @@ class Runner:
         # Grow each text area to its content, so the whole text sent shows in the evidence, not its first lines.
         self.page.evaluate(GROW_TEXT_AREAS)
         masks = [self.page.locator("input[type=password]"), *self.secret_fields]
-        png = self.page.screenshot(full_page=True, mask=masks, animations="disabled")
+        png = self.camera.full_page_png(masks)
         return self.job.evidence.save_screenshot(name, png)
 
     def _submit(self, step: s.Submit) -> None:
