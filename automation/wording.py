@@ -16,6 +16,7 @@ first and every other language after, because people do not always see their pag
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,10 @@ class Wording:
         self.tables = tables
         self.modes = modes
         self.reference = reference
-        self._patterns: dict[tuple[str, str | None], re.Pattern] = {}
+        self._patterns: dict[tuple[str, str | None], re.Pattern | None] = {}
+        # Accounts run at once look for the same key at the same moment; a pattern of every language takes a few
+        # milliseconds to compile, and each of them compiling it anew was most of a run's Python time.
+        self._compiling = threading.Lock()
 
     @classmethod
     def load(cls, folder: Path, reference: str = "en") -> "Wording":
@@ -134,14 +138,19 @@ class Wording:
         """A case-insensitive pattern for the key: `language`'s phrasings only, or all languages' when None."""
         cache_key = (key, language)
         if cache_key not in self._patterns:
-            phrasings = self.phrasings(key, language)
-            if not phrasings:
-                return None
-            body = "|".join(phrase_pattern(phrase) for phrase in sorted(phrasings, key=len, reverse=True))
-            if self.modes.get(key, "part") == "whole":
-                body = rf"^\s*(?:{body})\s*[.:!?*]?\s*$"
-            self._patterns[cache_key] = re.compile(body, re.IGNORECASE)
+            with self._compiling:
+                if cache_key not in self._patterns:
+                    self._patterns[cache_key] = self._compile(key, language)
         return self._patterns[cache_key]
+
+    def _compile(self, key: str, language: str | None) -> re.Pattern | None:
+        phrasings = self.phrasings(key, language)
+        if not phrasings:
+            return None
+        body = "|".join(phrase_pattern(phrase) for phrase in sorted(phrasings, key=len, reverse=True))
+        if self.modes.get(key, "part") == "whole":
+            body = rf"^\s*(?:{body})\s*[.:!?*]?\s*$"
+        return re.compile(body, re.IGNORECASE)
 
     def patterns(self, key: str, language: str | None) -> list[re.Pattern]:
         """The page's language first, then every language: what a locator tries, in that order."""
