@@ -25,7 +25,7 @@ from automation import forms, outcomes, steps as s
 from automation.archive import EvidenceFolder, iso, utc_now
 from automation.browser import remember_upload
 from automation.countries import country_names
-from automation.driver import Remote, count_all
+from automation.driver import count_all
 from automation.errors import FlowError
 from automation.screenshots import PageCamera
 from automation.tracing import Tracer
@@ -317,7 +317,7 @@ class Runner:
     def showing_all(self, targets: list[s.Target]) -> list[bool]:
         """Whether each target shows now, the page asked about all of them at once."""
         probes = [self._probe(target) for target in targets]
-        counts = iter(count_all([probe for probe in probes if isinstance(probe, Locator | Remote)]))
+        counts = iter(count_all([probe for probe in probes if probe is not None and not isinstance(probe, bool)]))
         shown = []
         for target, probe in zip(targets, probes):
             if isinstance(probe, bool):
