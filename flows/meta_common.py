@@ -8,6 +8,7 @@ login form, or, once the page has settled, an address past the login with no log
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from automation.config import Account
@@ -32,6 +33,7 @@ PAGE_NOT_PROFILE = ("this is a Facebook Page; Meta takes objections from persona
                     "person who manages it")
 
 
+@functools.cache  # steps are frozen: the parts that do not depend on the account are made once, shared by every plan
 def facebook_page() -> Case:
     """Signed in as a Facebook Page ("You're using Facebook as <Page>"): Meta takes objections from personal profiles
     only, so the flow stops before any form is filled."""
@@ -43,11 +45,21 @@ def facebook_page() -> Case:
 
 def checkpoint(account: Account, then: list[Step] | None = None) -> Case:
     """A security check: the owner's to answer; `then` are the steps that pick the flow up again after it."""
-    return Case(when=[CHECKPOINT_URL, CHECKPOINT_TEXT], steps=[HandOff(
-        at=[CHECKPOINT_URL, CHECKPOINT_TEXT],
-        reason="Meta shows a security check that only the account's owner can answer; run "
-        f"`{command('owner', account.name)}` and solve it in the browser window",
-    ), *(then or [])])
+    if not then:
+        return _checkpoint(account.name)
+    return Case(when=[CHECKPOINT_URL, CHECKPOINT_TEXT], steps=[_hand_off(account.name), *then])
+
+
+@functools.cache
+def _checkpoint(name: str) -> Case:
+    return Case(when=[CHECKPOINT_URL, CHECKPOINT_TEXT], steps=[_hand_off(name)])
+
+
+@functools.cache
+def _hand_off(name: str) -> HandOff:
+    return HandOff(at=[CHECKPOINT_URL, CHECKPOINT_TEXT],
+                   reason="Meta shows a security check that only the account's owner can answer; run "
+                   f"`{command('owner', name)}` and solve it in the browser window")
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,15 @@ class Interstitial:
 def signed_in(address: str, then: list[Step] | None = None) -> list[Case]:
     """What a signed-in page shows: the account menu and no login form; or, once settled, an address past the login
     (`address`, a pattern) with no login form. Meta may show the signed-in page at the login address itself."""
-    steps = then or []
+    return _signed_in(address, then or []) if then else list(_signed_in_going_on(address))
+
+
+@functools.cache
+def _signed_in_going_on(address: str) -> tuple[Case, ...]:
+    return tuple(_signed_in(address, []))
+
+
+def _signed_in(address: str, steps: list[Step]) -> list[Case]:
     return [
         Case(when=[link("account_menu"), button("account_menu")], unless=[PASSWORD], steps=steps),
         Case(when=[url(address, "an address past the login")], unless=[PASSWORD, COOKIE_DECLINE], settled=True,
@@ -163,19 +183,29 @@ def _two_factor(account: Account, passed: list[Case]) -> list[Step]:
 def article_to_form() -> list[Step]:
     """On "How Meta uses information for generative AI models and features": "Your right to object", then "Learn
     more and object here". The section may be open already, or a button that opens it."""
+    return [_article_to_form()]
+
+
+@functools.cache
+def _article_to_form() -> Branch:
     object_here = link("object_here_link")
-    return [Branch(purpose="the article's section \"Your right to object\"", cases=[
+    return Branch(purpose="the article's section \"Your right to object\"", cases=[
         Case(when=[object_here], steps=[Click(target=object_here)]),
         Case(when=[button("right_to_object_section")], steps=[
             Click(target=button("right_to_object_section")), Click(target=object_here)]),
         Case(when=[link("right_to_object_section")], steps=[
             Click(target=link("right_to_object_section")), Click(target=object_here)]),
-    ])]
+    ])
 
 
 def other_policies_to_form() -> list[Step]:
     """Meta's way since late 2025: Privacy Centre > Other policies and articles > the generative AI article."""
-    return [Click(target=link("other_policies_link")), Click(target=link("genai_article_link")), *article_to_form()]
+    return list(_other_policies_to_form())
+
+
+@functools.cache
+def _other_policies_to_form() -> tuple[Step, ...]:
+    return (Click(target=link("other_policies_link")), Click(target=link("genai_article_link")), *article_to_form())
 
 
 # -- the objection form ----------------------------------------------------------------------------------------------
@@ -188,12 +218,12 @@ def objection_form(account: Account, objection: str, *, wait: float = 30) -> lis
 
     A security check or the chooser may come first; the flow then looks at the page again (once more at most).
     """
-    return [_form_branch(account, objection, wait, look_again=True)]
+    send = fill_and_send(account, objection, wait)  # the same steps wherever the form shows
+    return [_form_branch(account, send, wait, look_again=True)]
 
 
-def _form_branch(account: Account, objection: str, wait: float, look_again: bool) -> Branch:
-    again = [_form_branch(account, objection, wait, look_again=False)] if look_again else [Outcome(
-        status="needs_owner", reason="Meta asked for a second security check; run again later")]
+def _form_branch(account: Account, send: list[Step], wait: float, look_again: bool) -> Branch:
+    again = [_form_branch(account, send, wait, look_again=False)] if look_again else [_second_check()]
     chooser: list[Case] = [Case(when=[text("chooser_ai_objection"), text("product_chooser")], steps=[
         Record(key="product_chooser", value="I want to object to the use of my information for Meta AI"),
         Click(target=text("chooser_ai_objection")),
@@ -205,32 +235,55 @@ def _form_branch(account: Account, objection: str, wait: float, look_again: bool
         timeout=wait,
         cases=[
             facebook_page(),
-            Case(when=[text("region_refused")], steps=[Outcome(
-                status="not_eligible",
-                reason="Meta says the objection form is only available in certain regions (EU/EEA, UK, Switzerland "
-                "and a few more), and this account's region is not one of them",
-            )]),
+            _region_refused(),
             checkpoint(account, then=again),
-            Case(when=[text("form_2025_question")], steps=[
-                Record(key="form_variant", value="2025"),
-                Check(target=role("radio", "yes_answer"), record_as="about_ai_at_meta", record_value="Yes"),
-                *fill_and_send(account, objection, wait),
-            ]),
-            Case(when=COUNTRY_OR_REASON, steps=[Record(key="form_variant", value="2024"),
-                                                *fill_and_send(account, objection, wait)]),
+            Case(when=[text("form_2025_question")], steps=[*_form_2025_question(), *send]),
+            Case(when=COUNTRY_OR_REASON, steps=[_form_2024(), *send]),
             *chooser,
-            Case(when=[text("covered_by_linked")], steps=[
-                Capture(target=text("covered_by_linked"), record_as="already_objected_text"),
-                Screenshot(name="already-objected"),
-                Outcome(status="already_objected", reason="Meta says an objection from a linked account in Accounts "
-                        "Center already covers this account: nothing more to do"),
-            ]),
-            Case(when=[text("already_objected")], steps=[
-                Capture(target=text("already_objected"), record_as="already_objected_text"),
-                Screenshot(name="already-objected"),
-                Outcome(status="already_objected", reason="Meta says this account has already objected"),
-            ]),
+            *_already_objected(),
         ],
+    )
+
+
+@functools.cache
+def _second_check() -> Outcome:
+    return Outcome(status="needs_owner", reason="Meta asked for a second security check; run again later")
+
+
+@functools.cache
+def _region_refused() -> Case:
+    return Case(when=[text("region_refused")], steps=[Outcome(
+        status="not_eligible",
+        reason="Meta says the objection form is only available in certain regions (EU/EEA, UK, Switzerland "
+        "and a few more), and this account's region is not one of them",
+    )])
+
+
+@functools.cache
+def _form_2025_question() -> tuple[Step, ...]:
+    return (Record(key="form_variant", value="2025"),
+            Check(target=role("radio", "yes_answer"), record_as="about_ai_at_meta", record_value="Yes"))
+
+
+@functools.cache
+def _form_2024() -> Record:
+    return Record(key="form_variant", value="2024")
+
+
+@functools.cache
+def _already_objected() -> tuple[Case, ...]:
+    return (
+        Case(when=[text("covered_by_linked")], steps=[
+            Capture(target=text("covered_by_linked"), record_as="already_objected_text"),
+            Screenshot(name="already-objected"),
+            Outcome(status="already_objected", reason="Meta says an objection from a linked account in Accounts "
+                    "Center already covers this account: nothing more to do"),
+        ]),
+        Case(when=[text("already_objected")], steps=[
+            Capture(target=text("already_objected"), record_as="already_objected_text"),
+            Screenshot(name="already-objected"),
+            Outcome(status="already_objected", reason="Meta says this account has already objected"),
+        ]),
     )
 
 
@@ -248,25 +301,38 @@ def fill_and_send(account: Account, objection: str, wait: float) -> list[Step]:
             required_marker="required_marker",
             optional_marker="optional_marker",
         ),
-        Screenshot(name="filled-form"),
-        Submit(target=SEND),
-        _after_send(wait),
+        *_after_filling(wait),
     ]
 
 
+@functools.cache
+def _after_filling(wait: float) -> tuple[Step, ...]:
+    return Screenshot(name="filled-form"), Submit(target=SEND), _after_send(wait)
+
+
 def confirmed(wait: float) -> list[Step]:
-    return [
+    return list(_confirmed(wait))
+
+
+@functools.cache
+def _confirmed(wait: float) -> tuple[Step, ...]:
+    return (
         ExpectGone(target=SEND_SHOWN, timeout=wait / 3, reason="the form is still on the page after Send, so Meta may "
                    "not have taken it; nothing is counted as filed: look at the final screenshot and run again"),
         Capture(target=text("confirmation"), record_as="confirmation_text"),
         Screenshot(name="confirmation", keep_page=True),
         Outcome(status="confirmed", reason="Meta confirmed the objection on screen"),
-    ]
+    )
 
 
 def taken_but_unrecognised(wait: float) -> list[Step]:
     """Send was clicked and the form is gone, but Meta's message matches no table: neither confirmed nor failed."""
-    return [
+    return list(_taken_but_unrecognised(wait))
+
+
+@functools.cache
+def _taken_but_unrecognised(wait: float) -> tuple[Step, ...]:
+    return (
         ExpectGone(target=SEND_SHOWN, timeout=wait / 3, reason="the form is still on the page after Send, and Meta's "
                    "message matches nothing the tool knows; nothing is counted as filed: look at the final screenshot"),
         Capture(record_as="page_said"),
@@ -274,9 +340,10 @@ def taken_but_unrecognised(wait: float) -> list[Step]:
         Outcome(status="submitted", reason="Meta took the form (it is gone after Send) but its answer is worded in a "
                 "way the tool does not know; what the page said is in the receipt, and Meta's email or the next run "
                 "settles it"),
-    ]
+    )
 
 
+@functools.cache
 def _after_send(wait: float) -> Branch:
     confirmed_case = Case(when=[text("confirmation")], steps=confirmed(wait))
     code_not_taken = Outcome(status="failed", reason="Meta did not accept the emailed code twice; run again later")
