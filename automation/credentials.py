@@ -11,6 +11,7 @@ import base64
 import binascii
 import logging
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -41,9 +42,26 @@ def _is_unsafe(backend: keyring.backend.KeyringBackend) -> bool:
     return type(backend).__module__.startswith(UNSAFE_MODULES)
 
 
+def _secret_service_by_default() -> keyring.backend.KeyringBackend | None:
+    """On Linux, when the user has configured no backend (keyring's PYTHON_KEYRING_BACKEND, its keyringrc.cfg) and
+    KWallet cannot outrank it (a KDE desktop), the Secret Service if it answers: what keyring's own detection picks
+    there, without importing every backend it knows (the macOS one runs a compiler to find a library on Linux)."""
+    from keyring.util import platform_
+
+    if not sys.platform.startswith("linux") or "PYTHON_KEYRING_BACKEND" in os.environ:
+        return None
+    if "KDE" in os.environ.get("XDG_CURRENT_DESKTOP", "").split(":"):
+        return None
+    if (platform_.config_root() / "keyringrc.cfg").exists():
+        return None
+    from keyring.backends import SecretService
+
+    return SecretService.Keyring() if SecretService.Keyring.viable else None
+
+
 def safe_backend(allow_insecure: bool = False) -> keyring.backend.KeyringBackend:
     """The keyring to use: a real OS keyring, never a plaintext or failing one picked silently."""
-    backend = keyring.get_keyring()
+    backend = _secret_service_by_default() or keyring.get_keyring()
     candidates = getattr(backend, "backends", None) or [backend]  # keyring's chainer wraps several
     safe = [candidate for candidate in candidates if not _is_unsafe(candidate)]
     if safe:
