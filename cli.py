@@ -259,8 +259,7 @@ def _print_dry_run(app, plans, mirror: str | None, full: bool) -> None:
         keyring, problem = app.keyring(), ""
     except ExpectedError as error:
         keyring, problem = None, error.message
-    for line in dry_run_lines(plans, mirror, keyring, problem, full):
-        click.echo(line)
+    click.echo("\n".join(dry_run_lines(plans, mirror, keyring, problem, full)))  # one write for the 4,000 lines of 100 accounts
 
 
 # -- credentials ------------------------------------------------------------------------------------------------------
