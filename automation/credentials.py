@@ -158,36 +158,55 @@ class Keyring:
             return False
 
 
-# Searches in flight at once: the daemon answers them in order, and a few dozen never fill a socket buffer.
-SEARCHES_AT_ONCE = 50
+# D-Bus calls in flight at once: the daemon answers them in order, and a few dozen never fill a socket buffer.
+CALLS_AT_ONCE = 50
+SECRET_SERVICE = "org.freedesktop.secrets"
 
 
 def _search_pipelined(collection, service: str, entries: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """The entries a secretstorage collection has an item for: its SearchItems calls sent in batches on the
-    collection's own D-Bus connection, each reply matched to its call by serial number."""
-    from jeepney import DBusAddress, HeaderFields, MessageType, new_method_call
+    """The entries a secretstorage collection has an item for: the service's items and their attributes, or, when
+    the service has more items than there are entries, a search per entry; each batch of calls sent at once."""
+    from jeepney import DBusAddress, Properties, new_method_call
 
     connection = collection.connection
-    address = DBusAddress(collection.collection_path, bus_name="org.freedesktop.secrets",
+    address = DBusAddress(collection.collection_path, bus_name=SECRET_SERVICE,
                           interface="org.freedesktop.Secret.Collection")
-    found: set[tuple[str, str]] = set()
-    for start in range(0, len(entries), SEARCHES_AT_ONCE):
-        waiting: dict[int, tuple[str, str]] = {}
-        for entry in entries[start:start + SEARCHES_AT_ONCE]:
+
+    def search(attributes: dict[str, str]):
+        return new_method_call(address, "SearchItems", "a{ss}", (attributes,))
+
+    (items,) = _pipelined(connection, [search({"service": service})])[0].body
+    if len(items) <= len(entries):
+        replies = _pipelined(connection, [
+            Properties(DBusAddress(item, bus_name=SECRET_SERVICE, interface="org.freedesktop.Secret.Item"))
+            .get("Attributes") for item in items])
+        names = {reply.body[0][1].get("username") for reply in replies}
+        return {entry for entry in entries if _entry(*entry) in names}
+    replies = _pipelined(connection, [search({"service": service, "username": _entry(*entry)}) for entry in entries])
+    return {entry for entry, reply in zip(entries, replies) if reply.body[0]}
+
+
+def _pipelined(connection, messages: list) -> list:
+    """The replies to these D-Bus calls on a jeepney connection, in their order: sent CALLS_AT_ONCE at a time, each
+    reply matched to its call by serial number."""
+    from jeepney import HeaderFields, MessageType
+
+    replies: list = [None] * len(messages)
+    for start in range(0, len(messages), CALLS_AT_ONCE):
+        waiting: dict[int, int] = {}
+        for index in range(start, min(start + CALLS_AT_ONCE, len(messages))):
             serial = next(connection.outgoing_serial)
-            attributes = {"service": service, "username": _entry(*entry)}
-            connection.send(new_method_call(address, "SearchItems", "a{ss}", (attributes,)), serial=serial)
-            waiting[serial] = entry
+            connection.send(messages[index], serial=serial)
+            waiting[serial] = index
         while waiting:
             reply = connection.receive()
-            entry = waiting.pop(reply.header.fields.get(HeaderFields.reply_serial, -1), None)
-            if entry is None:
+            index = waiting.pop(reply.header.fields.get(HeaderFields.reply_serial, -1), None)
+            if index is None:
                 continue  # a signal, not an answer
             if reply.header.message_type == MessageType.error:
-                raise RuntimeError(f"SearchItems failed: {reply.header.fields.get(HeaderFields.error_name)}")
-            if reply.body[0]:
-                found.add(entry)
-    return found
+                raise RuntimeError(f"a Secret Service call failed: {reply.header.fields.get(HeaderFields.error_name)}")
+            replies[index] = reply
+    return replies
 
 
 def normalise_totp_secret(value: str) -> str:
