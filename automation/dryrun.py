@@ -14,10 +14,9 @@ SECRETS = {"password": "password", "totp": "2FA (TOTP) secret", "mailbox": "mail
 
 
 def language_name(code: str) -> str:
-    import pycountry
+    from automation.languages import language_name as english_name
 
-    found = pycountry.languages.get(alpha_2=code)
-    return found.name if found else code
+    return english_name(code) or code
 
 
 def dry_run_lines(plans: list["Plan"], mirror: str | None, keyring: "Keyring | None", keyring_problem: str,
