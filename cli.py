@@ -7,8 +7,6 @@ what it needs when it runs, so that --help and --version answer at once.
 from __future__ import annotations
 
 import functools
-import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -74,12 +72,20 @@ def _complete_submissions(ctx: click.Context, param, incomplete: str):
     return [name for name in found if name.startswith(incomplete)]
 
 
+def _echo_json(data, **options) -> None:
+    import json
+
+    click.echo(json.dumps(data, indent=2, **options))
+
+
 # Libraries whose debug output carries what they send and receive: an IMAP conversation holds Meta's emails, codes
 # included. They stay at warnings whatever -v asks for.
 CHATTY_LIBRARIES = ("imapclient", "imaplib")
 
 
 def _setup_logging(verbosity: int) -> None:
+    import logging
+
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
     for name in CHATTY_LIBRARIES:
@@ -221,7 +227,10 @@ def _run(app, names: tuple[str, ...], dry_run: bool, verbose: bool, *, as_json: 
     result = engine.run(app, plans, request, _terminal())
     from automation.report import as_json as reports_as_json, table
 
-    click.echo(json.dumps(reports_as_json(result.reports), indent=2) if as_json else table(result.reports))
+    if as_json:
+        _echo_json(reports_as_json(result.reports))
+    else:
+        click.echo(table(result.reports))
     if result.abandoned:  # browsers still running in their threads would crash an orderly interpreter exit
         sys.stdout.flush()
         os._exit(int(ExitCode.INTERRUPTED))
@@ -354,7 +363,7 @@ def credentials_check(app, names: tuple[str, ...], as_json: bool) -> None:
                                 {name: account.mailbox is not None for name, account in known.items()})
     totp_words = {"none": "none", "valid": "stored, valid base32", "invalid": "stored, NOT valid base32"}
     if as_json:
-        click.echo(json.dumps(records, indent=2))
+        _echo_json(records)
     for record in [] if as_json else records:
         line = (f"{record['account']}: password {'stored' if record['password'] else 'MISSING'}; "
                 f"2FA secret {totp_words[record['totp']]}")
@@ -414,7 +423,7 @@ def _print_status(rows, as_json: bool) -> None:
     if as_json:
         from automation.listings import status_records
 
-        click.echo(json.dumps(status_records(rows), indent=2))
+        _echo_json(status_records(rows))
         return
     if not rows:
         click.echo("The ledger is empty: no objection has been filed from this computer yet.")
@@ -449,7 +458,7 @@ def archive_list(app, names: tuple[str, ...], flows: tuple[str, ...], as_json: b
     if as_json:
         from automation.listings import submissions
 
-        click.echo(json.dumps(submissions(app.archive, listed), indent=2))
+        _echo_json(submissions(app.archive, listed))
         return
     if not listed:
         click.echo(f"No submissions in {app.archive}" + (" for that account or flow." if names or flows else "."))
@@ -473,8 +482,7 @@ def archive_show(app, submission: str, as_json: bool) -> None:
     if as_json:
         from automation.listings import submission as submission_record
 
-        click.echo(json.dumps(submission_record(exporting.find_submission(app.archive, submission)), indent=2,
-                              ensure_ascii=False))
+        _echo_json(submission_record(exporting.find_submission(app.archive, submission)), ensure_ascii=False)
         return
     for line in exporting.show_lines(exporting.find_submission(app.archive, submission), app.legacy_flow):
         click.echo(line)
@@ -498,7 +506,7 @@ def archive_verify(app, submission: str | None, as_json: bool) -> None:
         from automation.listings import verification
 
         result = verification(app.archive, submission)
-        click.echo(json.dumps(result, indent=2))
+        _echo_json(result)
         code = ExitCode.EVIDENCE_CHANGED if result["problems"] else ExitCode.UNSEALED if result["unsealed"] else 0
         raise click.exceptions.Exit(int(code))
     problems, unsealed = verify(app.archive, submission)
@@ -705,8 +713,8 @@ def accounts_list(app, as_json: bool) -> None:
     """The accounts in the accounts file."""
     found = app.accounts().accounts
     if as_json:
-        click.echo(json.dumps([{"name": a.name, "platform": a.platform, "login": a.login, "email": a.email,
-                                "country": a.country} for a in found], indent=2))
+        _echo_json([{"name": a.name, "platform": a.platform, "login": a.login, "email": a.email,
+                     "country": a.country} for a in found])
         return
     for account in found:
         click.echo(f"{account.name} ({account.platform}): login {account.login}, {account.country}")
@@ -774,7 +782,7 @@ def doctor(ctx: click.Context, as_json: bool, no_launch: bool) -> None:
         if not as_json:
             click.echo(check.line())
     if as_json:
-        click.echo(json.dumps([check.record() for check in found], indent=2))
+        _echo_json([check.record() for check in found])
     if checkup.failed(found):
         if not as_json:
             click.echo(f"{sum(check.status == 'fail' for check in found)} check(s) failed", err=True)
