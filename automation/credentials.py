@@ -19,7 +19,6 @@ from typing import Iterable
 import keyring
 import keyring.backend
 import keyring.errors
-import pyotp
 
 from automation.errors import CredentialError
 
@@ -211,6 +210,8 @@ def _pipelined(connection, messages: list) -> list:
 
 def normalise_totp_secret(value: str) -> str:
     """The base32 secret a site shows when 2FA is set up, without spaces; raises if it is not base32."""
+    import pyotp  # here, not at the top: a dry run and most commands never check a secret
+
     secret = "".join(value.split()).upper()
     try:
         base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
