@@ -282,6 +282,8 @@ class AccountsFile(BaseModel):
     def linked_with(self, name: str) -> list[Account]:
         """The other accounts of this file linked to `name` (`linked_to`, followed both ways and on through each
         linked account): the accounts one request in a shared account centre may cover, in file order."""
+        if not any(account.linked_to for account in self.accounts):
+            return []  # asked of every account of a file that links none: not a walk through the file each time
         group, frontier = {name}, [name]
         while frontier:
             current = frontier.pop()
