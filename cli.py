@@ -6,7 +6,6 @@ what it needs when it runs, so that --help and --version answer at once.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
 import os
@@ -150,38 +149,33 @@ def main(ctx: click.Context, config: Path, names: tuple[str, ...], dry_run: bool
     An account's `requests` (README, "Requests") may add Meta's form for information from third parties used for AI
     at Meta; one login serves all of an account's requests, each with its own row, ledger entry and evidence.
     """
-    with _garbage_collector_off():
-        _setup_logging(verbose - quiet)
-        ctx.obj = _app(config, archive.expanduser())
-        if ctx.invoked_subcommand is not None:
-            return
-        if dry_run and rehearse:
-            raise click.UsageError("--dry-run and --rehearse exclude each other: a dry run opens no browser at all")
-        try:
-            code = _run(ctx.obj, names, dry_run, verbose > 0, rehearse=rehearse, mirror=mirror, chromium=chromium,
-                        headed=headed, owner_wait=owner_wait * 60 if headed else 0, fresh_login=fresh_login,
-                        force=force, code_wait=code_wait, concurrency=concurrency, pause=pause, as_json=as_json,
-                        trace=trace.expanduser() if trace else None, quiet=quiet > 0)
-        except ExpectedError as error:
-            raise Failure(error) from None
-        except KeyboardInterrupt:  # before the accounts started (a question, the browser's look-up), after the table
-            click.echo("\ninterrupted (Ctrl-C)", err=True)
-            code = ExitCode.INTERRUPTED
+    _garbage_collector_off(ctx)
+    _setup_logging(verbose - quiet)
+    ctx.obj = _app(config, archive.expanduser())
+    if ctx.invoked_subcommand is not None:
+        return
+    if dry_run and rehearse:
+        raise click.UsageError("--dry-run and --rehearse exclude each other: a dry run opens no browser at all")
+    try:
+        code = _run(ctx.obj, names, dry_run, verbose > 0, rehearse=rehearse, mirror=mirror, chromium=chromium,
+                    headed=headed, owner_wait=owner_wait * 60 if headed else 0, fresh_login=fresh_login, force=force,
+                    code_wait=code_wait, concurrency=concurrency, pause=pause, as_json=as_json,
+                    trace=trace.expanduser() if trace else None, quiet=quiet > 0)
+    except ExpectedError as error:
+        raise Failure(error) from None
+    except KeyboardInterrupt:  # before the accounts started (a question, the browser's look-up) or after the table
+        click.echo("\ninterrupted (Ctrl-C)", err=True)
+        code = ExitCode.INTERRUPTED
     ctx.exit(int(code))
 
 
-@contextlib.contextmanager
-def _garbage_collector_off():
+def _garbage_collector_off(ctx: click.Context) -> None:
     """Start-up makes hundreds of thousands of objects that live to the end (modules, pydantic schemas, the plans):
-    the cyclic garbage collector went through them again and again for nothing, a tenth of a dry run. A run turns it
-    back on before it starts the browsers; a subcommand runs with it on."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
+    the cyclic garbage collector went through them again and again for nothing, a tenth of a dry run. Without a
+    subcommand it is off until the command ends; a run turns it back on before it starts the browsers."""
+    if ctx.invoked_subcommand is None and gc.isenabled():
+        gc.disable()
+        ctx.call_on_close(gc.enable)
 
 
 def _plans(app, names: tuple[str, ...]):
