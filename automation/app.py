@@ -17,6 +17,7 @@ from automation.errors import ExitCode, ExpectedError
 
 if TYPE_CHECKING:
     from automation.archive import LegacyFlow
+    from automation.browser import BrowserHost
     from automation.config import Account, AccountsFile
     from automation.credentials import Keyring
     from automation.jobs import AccountReport, Plan

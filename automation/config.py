@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from automation.countries import country_names
 from automation.errors import ConfigError
+from automation.languages import language_name
 from automation.outcomes import command
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -236,7 +237,7 @@ class Account(BaseModel):
         if value is None:
             return None
         code = value.strip().lower()
-        if len(code) != 2 or pycountry.languages.get(alpha_2=code) is None:
+        if len(code) != 2 or language_name(code) is None:
             raise ValueError(f"{value!r} is not an ISO 639-1 language code (for example de, fr, it, es, nl, pl, en)")
         return code
 
@@ -281,6 +282,8 @@ class AccountsFile(BaseModel):
     def linked_with(self, name: str) -> list[Account]:
         """The other accounts of this file linked to `name` (`linked_to`, followed both ways and on through each
         linked account): the accounts one request in a shared account centre may cover, in file order."""
+        if not any(account.linked_to for account in self.accounts):
+            return []  # asked of every account of a file that links none: not a walk through the file each time
         group, frontier = {name}, [name]
         while frontier:
             current = frontier.pop()

@@ -11,13 +11,14 @@ import base64
 import binascii
 import logging
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
+from typing import Iterable
 
 import keyring
 import keyring.backend
 import keyring.errors
-import pyotp
 
 from automation.errors import CredentialError
 
@@ -40,9 +41,26 @@ def _is_unsafe(backend: keyring.backend.KeyringBackend) -> bool:
     return type(backend).__module__.startswith(UNSAFE_MODULES)
 
 
+def _secret_service_by_default() -> keyring.backend.KeyringBackend | None:
+    """On Linux, when the user has configured no backend (keyring's PYTHON_KEYRING_BACKEND, its keyringrc.cfg) and
+    KWallet cannot outrank it (a KDE desktop), the Secret Service if it answers: what keyring's own detection picks
+    there, without importing every backend it knows (the macOS one runs a compiler to find a library on Linux)."""
+    from keyring.util import platform_
+
+    if not sys.platform.startswith("linux") or "PYTHON_KEYRING_BACKEND" in os.environ:
+        return None
+    if "KDE" in os.environ.get("XDG_CURRENT_DESKTOP", "").split(":"):
+        return None
+    if (platform_.config_root() / "keyringrc.cfg").exists():
+        return None
+    from keyring.backends import SecretService
+
+    return SecretService.Keyring() if SecretService.Keyring.viable else None
+
+
 def safe_backend(allow_insecure: bool = False) -> keyring.backend.KeyringBackend:
     """The keyring to use: a real OS keyring, never a plaintext or failing one picked silently."""
-    backend = keyring.get_keyring()
+    backend = _secret_service_by_default() or keyring.get_keyring()
     candidates = getattr(backend, "backends", None) or [backend]  # keyring's chainer wraps several
     safe = [candidate for candidate in candidates if not _is_unsafe(candidate)]
     if safe:
@@ -98,6 +116,30 @@ class Keyring:
                     self._collection = None
         return self.get(account, kind) is not None
 
+    def stored(self, entries: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of these (account, kind) secrets are stored, as `exists` says of each: from a Secret Service keyring
+        in one exchange (the searches sent together, their answers read after), so that a dry run over 100 accounts
+        does not wait on 300 round trips one after another."""
+        entries = list(dict.fromkeys(entries))
+        found = self._search_together(entries)
+        if found is None:
+            return {entry for entry in entries if self.exists(*entry)}
+        return found
+
+    def _search_together(self, entries: list[tuple[str, str]]) -> set[tuple[str, str]] | None:
+        collection_of = getattr(self.backend, "get_preferred_collection", None)
+        if collection_of is None:
+            return None
+        try:
+            with self._lock:
+                if self._collection is None:
+                    self._collection = collection_of()
+                return _search_pipelined(self._collection, service_name(), entries)
+        except Exception:  # noqa: BLE001 - any Secret Service trouble: ask for each entry instead, as `exists` does
+            with self._lock:
+                self._collection = None
+            return None
+
     def set(self, account: str, kind: str, value: str) -> None:
         try:
             self.backend.set_password(service_name(), _entry(account, kind), value)
@@ -115,8 +157,61 @@ class Keyring:
             return False
 
 
+# D-Bus calls in flight at once: the daemon answers them in order, and a few dozen never fill a socket buffer.
+CALLS_AT_ONCE = 50
+SECRET_SERVICE = "org.freedesktop.secrets"
+
+
+def _search_pipelined(collection, service: str, entries: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The entries a secretstorage collection has an item for: the service's items and their attributes, or, when
+    the service has more items than there are entries, a search per entry; each batch of calls sent at once."""
+    from jeepney import DBusAddress, Properties, new_method_call
+
+    connection = collection.connection
+    address = DBusAddress(collection.collection_path, bus_name=SECRET_SERVICE,
+                          interface="org.freedesktop.Secret.Collection")
+
+    def search(attributes: dict[str, str]):
+        return new_method_call(address, "SearchItems", "a{ss}", (attributes,))
+
+    (items,) = _pipelined(connection, [search({"service": service})])[0].body
+    if len(items) <= len(entries):
+        replies = _pipelined(connection, [
+            Properties(DBusAddress(item, bus_name=SECRET_SERVICE, interface="org.freedesktop.Secret.Item"))
+            .get("Attributes") for item in items])
+        names = {reply.body[0][1].get("username") for reply in replies}
+        return {entry for entry in entries if _entry(*entry) in names}
+    replies = _pipelined(connection, [search({"service": service, "username": _entry(*entry)}) for entry in entries])
+    return {entry for entry, reply in zip(entries, replies) if reply.body[0]}
+
+
+def _pipelined(connection, messages: list) -> list:
+    """The replies to these D-Bus calls on a jeepney connection, in their order: sent CALLS_AT_ONCE at a time, each
+    reply matched to its call by serial number."""
+    from jeepney import HeaderFields, MessageType
+
+    replies: list = [None] * len(messages)
+    for start in range(0, len(messages), CALLS_AT_ONCE):
+        waiting: dict[int, int] = {}
+        for index in range(start, min(start + CALLS_AT_ONCE, len(messages))):
+            serial = next(connection.outgoing_serial)
+            connection.send(messages[index], serial=serial)
+            waiting[serial] = index
+        while waiting:
+            reply = connection.receive()
+            index = waiting.pop(reply.header.fields.get(HeaderFields.reply_serial, -1), None)
+            if index is None:
+                continue  # a signal, not an answer
+            if reply.header.message_type == MessageType.error:
+                raise RuntimeError(f"a Secret Service call failed: {reply.header.fields.get(HeaderFields.error_name)}")
+            replies[index] = reply
+    return replies
+
+
 def normalise_totp_secret(value: str) -> str:
     """The base32 secret a site shows when 2FA is set up, without spaces; raises if it is not base32."""
+    import pyotp  # here, not at the top: a dry run and most commands never check a secret
+
     secret = "".join(value.split()).upper()
     try:
         base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)

@@ -14,10 +14,9 @@ SECRETS = {"password": "password", "totp": "2FA (TOTP) secret", "mailbox": "mail
 
 
 def language_name(code: str) -> str:
-    import pycountry
+    from automation.languages import language_name as english_name
 
-    found = pycountry.languages.get(alpha_2=code)
-    return found.name if found else code
+    return english_name(code) or code
 
 
 def dry_run_lines(plans: list["Plan"], mirror: str | None, keyring: "Keyring | None", keyring_problem: str,
@@ -30,6 +29,9 @@ def dry_run_lines(plans: list["Plan"], mirror: str | None, keyring: "Keyring | N
     requests: dict[str, list[str]] = {}
     for plan in plans:
         requests.setdefault(plan.account.name, []).append(plan.request)
+    stored = set() if keyring is None else keyring.stored(
+        (plan.account.name, kind) for plan in plans for kind in SECRETS
+        if kind != "mailbox" or plan.account.mailbox is not None)
     for plan in plans:
         account = plan.account
         say = (lambda p: lambda key: p.wording.say(key, p.language))(plan)
@@ -51,9 +53,9 @@ def dry_run_lines(plans: list["Plan"], mirror: str | None, keyring: "Keyring | N
         for kind, what in SECRETS.items():
             if kind == "mailbox" and account.mailbox is None:
                 continue
-            stored = "keyring unavailable: " + keyring_problem if keyring is None else (
-                "stored" if keyring.exists(account.name, kind) else "not stored")
-            lines.append(f"  {plan.site} {what}: {stored}" if kind != "mailbox" else f"  {what.capitalize()}: {stored}")
+            state = "keyring unavailable: " + keyring_problem if keyring is None else (
+                "stored" if (account.name, kind) in stored else "not stored")
+            lines.append(f"  {plan.site} {what}: {state}" if kind != "mailbox" else f"  {what.capitalize()}: {state}")
         if _has(plan.steps, EmailCode):
             lines.append(f"  {plan.site}'s emailed code: {mail_source_name(account)}")
         if plan.reviewed:

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
-from automation import imap_client, mailcodes, outcomes
-from automation.config import Account
-from automation.credentials import Keyring
+from automation import outcomes
 from automation.errors import CredentialError
+
+if TYPE_CHECKING:  # a dry run names the source and reads no mail: the IMAP and email modules load when mail is read
+    from email.message import EmailMessage
+
+    from automation import imap_client
+    from automation.config import Account
+    from automation.credentials import Keyring
 
 
 class MailSource(Protocol):
@@ -28,9 +32,13 @@ class MaildirSource:
     senders: tuple[str, ...]
 
     def wait_for_code(self, since, timeout, pause):
+        from automation import mailcodes
+
         return mailcodes.wait_for_code(self.path, self.address, since, timeout, self.senders, pause)
 
     def messages_since(self, since):
+        from automation import mailcodes
+
         return mailcodes.read_maildir_raw(self.path)
 
 
@@ -41,6 +49,8 @@ class ImapSource:
     senders: tuple[str, ...]
 
     def _open(self) -> tuple[imap_client.MailboxSettings, str]:
+        from automation import imap_client
+
         password = self.keyring.get(self.account.name, "mailbox")  # read only now, when the mailbox is opened
         if password is None:
             raise CredentialError(f"account {self.account.name!r}: no mailbox password stored",
@@ -50,11 +60,15 @@ class ImapSource:
                                            folder=box.folder), password
 
     def wait_for_code(self, since, timeout, pause):
+        from automation import imap_client
+
         settings, password = self._open()
         return imap_client.wait_for_code(settings, password, self.account.email, since, timeout,
                                          senders=self.senders, pause=pause, account_hint=self.account.name)
 
     def messages_since(self, since):
+        from automation import imap_client
+
         settings, password = self._open()
         return imap_client.fetch_from_site(settings, password, self.account.email, since, senders=self.senders,
                                            account_hint=self.account.name)

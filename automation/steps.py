@@ -295,7 +295,7 @@ class Case(_Frozen):
 
     when: list[Target]
     steps: list["Step"]
-    unless: list[Target] = []
+    unless: list[Target] = Field(default_factory=list)  # a factory: a default [] is deep-copied for each Case made
     settled: bool = False
 
     def describe(self, say: Say = plain) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from automation.countries import main_language
@@ -30,6 +31,7 @@ def expected_language(language: str | None, country: str) -> str:
     return default if default in languages() else "en"
 
 
+@functools.cache  # read once per language: a dry run asks for it once per account
 def objection_text(language: str) -> str:
     path = OBJECTIONS / f"{language}.txt"
     try:
