@@ -246,6 +246,7 @@ def _run(app, names: tuple[str, ...], dry_run: bool, verbose: bool, *, as_json: 
     if dry_run:
         _print_dry_run(app, plans, mirror, full=verbose)
         return ExitCode.OK
+    gc.freeze()  # what start-up made lives to the end: the run's collections need not walk it again
     gc.enable()  # a run lasts minutes; a dry run only prints
     request = engine.RunRequest(names=names, mirror=mirror, **asked)
     result = engine.run(app, plans, request, _terminal(), host)
