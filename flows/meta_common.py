@@ -98,19 +98,28 @@ def login(account: Account, *, login_url: str, login_address: str, signed_in_add
     A home page that shows neither a login form nor the account menu (a landing page, or wording the tables do not
     know) sends the flow to `login_url`, where the page decides; `login_address` is that address as a pattern."""
     past_login = signed_in(signed_in_address)
-    later_pages = list(_later_pages(tuple(interstitials)))
+    later_pages = [Case(when=[item.shows], steps=[]) for item in interstitials]
     log_in: list[Step] = [
-        *_before_login_field(),
+        Record(key="logged_in_with", value="password"),
+        Click(target=COOKIE_DECLINE, optional=True, wait=3),
         Fill(target=label("login_field", fallback="login"), value=account.login),
-        *_after_login_field(),
+        TypeSecret(target=label("password_field", fallback="password"), secret="password"),
+        Click(target=button("login_button", fallback="submit")),
         Branch(purpose="after Log in", cases=[
             Case(when=[text("wrong_password")], steps=[Outcome(
                 status="failed", reason="Meta says the password is wrong; store the right one with "
                 f"`{command('credentials', account.name)}`",
             )]),
-            _unknown_login(),
+            Case(when=[text("unknown_login")], steps=[Outcome(
+                status="failed", reason="Meta knows no account with this login; check 'login' in the accounts file",
+            )]),
             checkpoint(account),
-            *_two_factor_kinds(), *later_pages, *past_login,
+            Case(when=[text("two_factor_elsewhere")], steps=[
+                Click(target=text("try_another_way")),
+                Click(target=text("authentication_app")),
+                Click(target=button("continue_button", fallback="submit")),
+            ]),
+            Case(when=[text("two_factor_page")], steps=[]), *later_pages, *past_login,
         ]),
         Branch(purpose="two-factor, when asked", cases=[
             Case(when=[text("two_factor_page")],
@@ -121,86 +130,26 @@ def login(account: Account, *, login_url: str, login_address: str, signed_in_add
     for index, item in enumerate(interstitials):
         still_later = later_pages[index + 1:]
         log_in.append(Branch(purpose=f"{item.purpose}, when asked", cases=[
-            _answer(item), checkpoint(account), *still_later, *past_login,
+            Case(when=[item.shows], steps=[Click(target=item.answer)]), checkpoint(account), *still_later, *past_login,
         ]))
+    saved = [Record(key="logged_in_with", value="saved session")]
     form_or_menu = [
         Case(when=[PASSWORD, COOKIE_DECLINE], steps=log_in),
         checkpoint(account),
-        _saved_session_menu(),
+        Case(when=[link("account_menu"), button("account_menu")], unless=[PASSWORD], steps=saved),
     ]
+    # At the login address itself, a settled page without a login form is a signed-in one: Meta either sends a
+    # signed-in browser on, or shows the signed-in page right there.
+    no_login_form = Case(when=[url(signed_in_address, "an address past the login"),
+                               url(login_address, "the login address")],
+                         unless=[PASSWORD, COOKIE_DECLINE, label("login_field")], settled=True, steps=saved)
     return [
         Branch(purpose="the home page: signed in by a saved session, or the login form", cases=form_or_menu,
                otherwise=[Goto(url=login_url), Branch(purpose="the login page, or signed in by a saved session",
-                                                      cases=[*form_or_menu,
-                                                             _no_login_form(signed_in_address, login_address)])]),
+                                                      cases=[*form_or_menu, no_login_form])]),
         Branch(purpose="signed in", cases=[checkpoint(account), *past_login]),
-        _signed_in_record(),
+        Record(key="signed_in", value="yes"),
     ]
-
-
-# The parts of the login that are the same for every account, made once (steps are frozen).
-
-@functools.cache
-def _later_pages(interstitials: tuple[Interstitial, ...]) -> tuple[Case, ...]:
-    return tuple(Case(when=[item.shows], steps=[]) for item in interstitials)
-
-
-@functools.cache
-def _answer(item: Interstitial) -> Case:
-    return Case(when=[item.shows], steps=[Click(target=item.answer)])
-
-
-@functools.cache
-def _before_login_field() -> tuple[Step, ...]:
-    return Record(key="logged_in_with", value="password"), Click(target=COOKIE_DECLINE, optional=True, wait=3)
-
-
-@functools.cache
-def _after_login_field() -> tuple[Step, ...]:
-    return (TypeSecret(target=label("password_field", fallback="password"), secret="password"),
-            Click(target=button("login_button", fallback="submit")))
-
-
-@functools.cache
-def _unknown_login() -> Case:
-    return Case(when=[text("unknown_login")], steps=[Outcome(
-        status="failed", reason="Meta knows no account with this login; check 'login' in the accounts file",
-    )])
-
-
-@functools.cache
-def _two_factor_kinds() -> tuple[Case, ...]:
-    return (
-        Case(when=[text("two_factor_elsewhere")], steps=[
-            Click(target=text("try_another_way")),
-            Click(target=text("authentication_app")),
-            Click(target=button("continue_button", fallback="submit")),
-        ]),
-        Case(when=[text("two_factor_page")], steps=[]),
-    )
-
-
-@functools.cache
-def _saved_session() -> Record:
-    return Record(key="logged_in_with", value="saved session")
-
-
-@functools.cache
-def _saved_session_menu() -> Case:
-    return Case(when=[link("account_menu"), button("account_menu")], unless=[PASSWORD], steps=[_saved_session()])
-
-
-@functools.cache
-def _no_login_form(signed_in_address: str, login_address: str) -> Case:
-    # At the login address itself, a settled page without a login form is a signed-in one: Meta either sends a
-    # signed-in browser on, or shows the signed-in page right there.
-    return Case(when=[url(signed_in_address, "an address past the login"), url(login_address, "the login address")],
-                unless=[PASSWORD, COOKIE_DECLINE, label("login_field")], settled=True, steps=[_saved_session()])
-
-
-@functools.cache
-def _signed_in_record() -> Record:
-    return Record(key="signed_in", value="yes")
 
 
 def _two_factor(account: Account, passed: list[Case]) -> list[Step]:
