@@ -103,30 +103,23 @@ class Keyring:
 
     def exists(self, account: str, kind: str) -> bool:
         """Whether a secret is stored, without reading it where the backend allows (Secret Service does)."""
-        collection_of = getattr(self.backend, "get_preferred_collection", None)
-        if collection_of is not None:
-            try:
-                attributes = {"service": service_name(), "username": _entry(account, kind)}
-                with self._lock:
-                    if self._collection is None:
-                        self._collection = collection_of()
-                    return any(True for _ in self._collection.search_items(attributes))
-            except Exception:  # noqa: BLE001 - any Secret Service trouble: fall back to keyring's own API
-                with self._lock:
-                    self._collection = None
-        return self.get(account, kind) is not None
+        attributes = {"service": service_name(), "username": _entry(account, kind)}
+        found = self._in_collection(lambda collection: any(True for _ in collection.search_items(attributes)))
+        return self.get(account, kind) is not None if found is None else found
 
     def stored(self, entries: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these (account, kind) secrets are stored, as `exists` says of each: from a Secret Service keyring
         in one exchange (the searches sent together, their answers read after), so that a dry run over 100 accounts
         does not wait on 300 round trips one after another."""
         entries = list(dict.fromkeys(entries))
-        found = self._search_together(entries)
+        found = self._in_collection(lambda collection: _search_pipelined(collection, service_name(), entries))
         if found is None:
-            return {entry for entry in entries if self.exists(*entry)}
+            return {entry for entry in entries if self.get(*entry) is not None}
         return found
 
-    def _search_together(self, entries: list[tuple[str, str]]) -> set[tuple[str, str]] | None:
+    def _in_collection(self, ask):
+        """`ask(collection)` on the Secret Service collection, opened once; None when the backend has none, or on any
+        trouble with it (the caller falls back to keyring's own API)."""
         collection_of = getattr(self.backend, "get_preferred_collection", None)
         if collection_of is None:
             return None
@@ -134,8 +127,8 @@ class Keyring:
             with self._lock:
                 if self._collection is None:
                     self._collection = collection_of()
-                return _search_pipelined(self._collection, service_name(), entries)
-        except Exception:  # noqa: BLE001 - any Secret Service trouble: ask for each entry instead, as `exists` does
+                return ask(self._collection)
+        except Exception:  # noqa: BLE001 - any Secret Service trouble: keyring's own API instead
             with self._lock:
                 self._collection = None
             return None

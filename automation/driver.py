@@ -9,9 +9,10 @@ account read as they always did, while the loop serves every account's browser c
 
 What crosses to the loop: every method call that may talk to the browser. Reads of properties and the calls that only
 build a Locator stay on the calling thread: they touch nothing the loop changes but the object they make. What comes
-back wraps Playwright's objects again (a Locator, a Page) and passes plain values (text, bytes, dicts) as they are. Playwright's errors come back as the
-same classes the sync API raises. Callbacks handed on (`page.on`, `context.route`) run on the loop's thread and get
-Playwright's async objects; they must not wait for the loop themselves (a route handler should be a coroutine).
+back wraps Playwright's objects again (a Locator, a Page) and passes plain values (text, bytes, dicts) as they are.
+Playwright's errors come back as the same classes the sync API raises. Callbacks handed on (`page.on`,
+`context.route`) run on the loop's thread and get Playwright's async objects; they must not wait for the loop
+themselves (a route handler should be a coroutine).
 """
 
 from __future__ import annotations
