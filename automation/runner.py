@@ -58,10 +58,6 @@ CHANGE_OR_TIMEOUT = """([ms, least]) => new Promise(resolve => {
     timer = setTimeout(done, Math.max(0, least - (performance.now() - started))); });
   observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
   timer = setTimeout(done, ms); })"""
-GROW_TEXT_AREAS = """() => { for (const area of document.querySelectorAll('textarea')) {
-    area.style.height = 'auto'; area.style.height = (area.scrollHeight + 4) + 'px'; } }"""
-
-
 def capitalised(text: str) -> str:
     """`text` to begin a sentence with: "the site asks" becomes "The site asks"; a name stays as it is."""
     return text[:1].upper() + text[1:]
@@ -541,10 +537,8 @@ class Runner:
                 log.info("%s: no PDF of the page (a visible browser cannot print one)", self.job.account_name)
 
     def screenshot(self, name: str) -> Path:
-        # Grow each text area to its content, so the whole text sent shows in the evidence, not its first lines.
-        self.page.evaluate(GROW_TEXT_AREAS)
         masks = [self.page.locator("input[type=password]"), *self.secret_fields]
-        png = self.camera.full_page_png(masks)
+        png = self.camera.full_page_png(masks, grow_text_areas=True)
         return self.job.evidence.save_screenshot(name, png)
 
     def _submit(self, step: s.Submit) -> None:
