@@ -127,6 +127,26 @@ def run(app: App, plans: list["Plan"], request: RunRequest, terminal: Terminal,
             host.close()
 
 
+def _ready_wording(plans: list["Plan"]) -> None:
+    """Compiles the flows' wording patterns on a thread of their own while the browser starts. Compiled at their
+    first use instead, they held up the first accounts' steps: each key's pattern of every language takes a few
+    milliseconds, a flow has some fifty keys, and the accounts at once all wait for the same ones."""
+    import threading
+
+    wanted = {}
+    for plan in plans:
+        wanted.setdefault(id(plan.wording), (plan.wording, set()))[1].add(plan.language)
+
+    def compile_all() -> None:
+        for wording, languages in wanted.values():
+            for key in wording.tables[wording.reference]:
+                wording.pattern(key)
+                for language in languages:
+                    wording.pattern(key, language)
+
+    threading.Thread(target=compile_all, name="wording", daemon=True).start()
+
+
 def _run_with(app: App, accounts: "AccountsFile", plans: list["Plan"], request: RunRequest, terminal: Terminal,
               host: "BrowserHost", chromium: str) -> RunResult:
     from automation.archive import iso, utc_now
@@ -140,6 +160,7 @@ def _run_with(app: App, accounts: "AccountsFile", plans: list["Plan"], request: 
     reports, to_run = settled_before_running(app, plans, request, terminal)
     if to_run:
         host.launch(chromium)  # the browser starts while the keyring is asked for each account's password
+        _ready_wording(to_run)
     run_started = iso(utc_now())  # what another account's answer settles from now on is not filed
     runnable = []
     for plan in to_run:
