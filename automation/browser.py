@@ -463,13 +463,21 @@ def _redirect_page(location: str) -> str:
     return f"<!doctype html><html {REDIRECT_MARK}><script>location.replace({target})</script></html>"
 
 
-def settle(page: Page, timeout: float = 15) -> None:
-    """Waits while the page is one of the mirror's redirect documents, so that a step never races its navigation."""
+# The document's language comes with the answer: the step that asked next asks for it anyway.
+SETTLED_LANGUAGE = (f"() => {{ const root = document.documentElement; "
+                    f"return !root || root.hasAttribute('{REDIRECT_MARK}') ? null : root.lang || ''; }}")
+
+
+def settle(page: Page, timeout: float = 15) -> str | None:
+    """Waits while the page is one of the mirror's redirect documents, so that a step never races its navigation;
+    the settled document's `lang` ('' without one), or None when the page never settled."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if not page.evaluate(f"() => !!document.documentElement?.hasAttribute('{REDIRECT_MARK}')"):
-                return
+            language = page.evaluate(SETTLED_LANGUAGE)
+            if language is not None:
+                return language
         except PlaywrightError:  # the page is between two documents
             pass
         page.wait_for_timeout(50)
+    return None

@@ -101,7 +101,8 @@ class Job:
     owner_wait: float = 0  # seconds the owner gets to pass a check in a visible browser; 0 when headless
     tell_owner: Callable[[str], None] = lambda message: None
     tracer: Tracer | None = None  # --trace: paused while a typed secret is on the page
-    settle: Callable[[Page], None] = lambda page: None  # waits out a navigation the previous step set off
+    # Waits out a navigation the previous step set off; the settled document's lang when it read it, else None.
+    settle: Callable[[Page], str | None] = lambda page: None
     on_send: Callable[[str, str | None], None] = lambda stage, at: None  # "submitting" before the click, "submitted"
     clock: Callable[[], float] = time.time  # what 2FA codes are made from; tests give a clock they can move on
 
@@ -168,8 +169,10 @@ class Runner:
         if self._settled_after == self.navigations:
             return
         seen = self.navigations
-        self.job.settle(self.page)
+        language = self.job.settle(self.page)
         self._settled_after = seen
+        if language is not None:  # the document's own lang, told by the settle check: not asked again
+            self._learn_language(seen, primary_language(language))
 
     # -- the loop ---------------------------------------------------------------------------------------------------
 
@@ -246,10 +249,13 @@ class Runner:
             found = primary_language(self.page.evaluate("() => document.documentElement.lang"))
         except PlaywrightError:
             return None
-        self._language_of = (seen, found)
+        self._learn_language(seen, found)
+        return found
+
+    def _learn_language(self, navigations: int, found: str | None) -> None:
+        self._language_of = (navigations, found)
         if found and (not self.languages_seen or self.languages_seen[-1] != found):
             self.languages_seen.append(found)
-        return found
 
     def _by_words(self, target: s.Target, pattern: re.Pattern) -> Locator:
         if target.role is not None:
