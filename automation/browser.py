@@ -463,9 +463,13 @@ def _redirect_page(location: str) -> str:
     return f"<!doctype html><html {REDIRECT_MARK}><script>location.replace({target})</script></html>"
 
 
-# The document's language comes with the answer: the step that asked next asks for it anyway.
+# On one of the mirror's redirect documents the answer waits (up to a beat) for the document that replaces it: the
+# evaluation then fails at the very moment the next document comes, with nothing polled meanwhile. On any other
+# document it is that document's language, which the step that follows asks for anyway.
 SETTLED_LANGUAGE = (f"() => {{ const root = document.documentElement; "
-                    f"return !root || root.hasAttribute('{REDIRECT_MARK}') ? null : root.lang || ''; }}")
+                    f"if (!root || root.hasAttribute('{REDIRECT_MARK}')) "
+                    f"return new Promise(done => setTimeout(() => done(null), 250)); "
+                    f"return root.lang || ''; }}")
 
 
 def settle(page: Page, timeout: float = 15) -> str | None:
@@ -477,7 +481,6 @@ def settle(page: Page, timeout: float = 15) -> str | None:
             language = page.evaluate(SETTLED_LANGUAGE)
             if language is not None:
                 return language
-        except PlaywrightError:  # the page is between two documents
-            pass
-        page.wait_for_timeout(50)
+        except PlaywrightError:  # the page is between two documents, or its redirect document has just gone
+            page.wait_for_timeout(10)
     return None

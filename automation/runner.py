@@ -58,6 +58,8 @@ CHANGE_OR_TIMEOUT = """([ms, least]) => new Promise(resolve => {
     timer = setTimeout(done, Math.max(0, least - (performance.now() - started))); });
   observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
   timer = setTimeout(done, ms); })"""
+
+
 def capitalised(text: str) -> str:
     """`text` to begin a sentence with: "the site asks" becomes "The site asks"; a name stays as it is."""
     return text[:1].upper() + text[1:]
