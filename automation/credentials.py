@@ -83,8 +83,9 @@ class Keyring:
     """Reads and writes this tool's secrets in one backend."""
 
     backend: keyring.backend.KeyringBackend
-    # The Secret Service collection `exists` searches, opened once: opening it is a new D-Bus connection and a few
-    # calls, which made a dry run over 100 accounts wait on 200 of them. Only `exists` uses it, under the lock.
+    # The Secret Service collection `get` reads and `exists` searches, opened once, with one encrypted session:
+    # opening them is a new D-Bus connection, a few calls and a key exchange, which made a dry run over 100 accounts
+    # wait on 200 calls, and each account's login wait on its password. Used under the lock only.
     _collection: object = field(default=None, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -93,7 +94,11 @@ class Keyring:
         return cls(safe_backend(allow_insecure))
 
     def get(self, account: str, kind: str) -> str | None:
-        try:
+        attributes = self._attributes(account, kind)
+        found = self._in_collection(lambda collection: _unlocked_secret(collection, attributes))
+        if found is not None:
+            return None if found is _NO_ITEM else found
+        try:  # no Secret Service collection, or the item is locked: keyring's own API (which asks to unlock it)
             return self.backend.get_password(service_name(), _entry(account, kind))
         except keyring.errors.KeyringError as error:
             raise CredentialError(
@@ -103,9 +108,16 @@ class Keyring:
 
     def exists(self, account: str, kind: str) -> bool:
         """Whether a secret is stored, without reading it where the backend allows (Secret Service does)."""
-        attributes = {"service": service_name(), "username": _entry(account, kind)}
+        attributes = self._attributes(account, kind)
         found = self._in_collection(lambda collection: any(True for _ in collection.search_items(attributes)))
         return self.get(account, kind) is not None if found is None else found
+
+    def _attributes(self, account: str, kind: str) -> dict[str, str]:
+        """The Secret Service attributes keyring files the secret under (its backend's scheme says their names)."""
+        query = getattr(self.backend, "_query", None)
+        if query is None:
+            return {"service": service_name(), "username": _entry(account, kind)}
+        return query(service_name(), _entry(account, kind))
 
     def stored(self, entries: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these (account, kind) secrets are stored, as `exists` says of each: from a Secret Service keyring
@@ -148,6 +160,24 @@ class Keyring:
             return True
         except keyring.errors.PasswordDeleteError:
             return False
+
+
+_NO_ITEM = object()  # what `_unlocked_secret` answers when no item holds the secret
+
+
+def _unlocked_secret(collection, attributes: dict[str, str]):
+    """The secret of the collection's item with these attributes, read through the collection's own connection and
+    session; _NO_ITEM when there is no such item, None when it is
+    locked (keyring's API then unlocks it as it always does)."""
+    if collection.session is None:
+        from secretstorage.util import open_session
+
+        collection.session = open_session(collection.connection)
+    for item in collection.search_items(attributes):
+        if item.is_locked():
+            return None
+        return item.get_secret().decode("utf-8")
+    return _NO_ITEM
 
 
 # D-Bus calls in flight at once: the daemon answers them in order, and a few dozen never fill a socket buffer.

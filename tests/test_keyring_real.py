@@ -53,3 +53,14 @@ def test_exists_tells_a_stored_secret_from_a_missing_one(keyring_session):
     store = Keyring.open()
     store.set("zoe", "password", "x-unique-1")
     assert store.exists("zoe", "password") and not store.exists("zoe", "totp")
+
+
+def test_a_run_reads_each_secret_as_it_is_stored_now(keyring_session):
+    """A run keeps its keyring connection open across accounts: a secret changed meanwhile (say with `credentials set`
+    in another terminal) is still read as it is now, and one never stored is missing, not another's."""
+    run, elsewhere = Keyring.open(), Keyring.open()
+    elsewhere.set("yan", "password", "first-unique-2")
+    assert run.get("yan", "password") == "first-unique-2"
+    elsewhere.set("yan", "password", "second-unique-2")
+    assert run.get("yan", "password") == "second-unique-2"
+    assert run.get("yan", "totp") is None and run.get("nobody-stored", "password") is None
