@@ -33,7 +33,8 @@ PREPARE = f"""(elements, grow) => {{
             'pointer-events:none;margin:0;border:0;padding:0';
         document.documentElement.appendChild(cover); }}
     const root = document.documentElement;
-    return {{width: Math.max(root.scrollWidth, root.clientWidth), height: Math.max(root.scrollHeight, root.clientHeight)}};
+    const width = Math.max(root.scrollWidth, root.clientWidth), height = Math.max(root.scrollHeight, root.clientHeight);
+    return {{width, height, fits: width <= innerWidth && height <= innerHeight && !scrollX && !scrollY}};
 }}"""
 UNCOVER = f"() => {{ for (const added of document.querySelectorAll('[{MASK}]')) added.remove(); }}"
 
@@ -55,8 +56,10 @@ class PageCamera:
             covered = covered.or_(locator)  # all masks resolved in one trip to the page
         try:
             size = covered.evaluate_all(PREPARE, grow_text_areas)
+            # A page that fits in the window is captured as it is laid out; a longer one is laid out anew at its
+            # full size for the capture, and back after.
             shot = self._session.send("Page.captureScreenshot", {
-                "format": "png", "optimizeForSpeed": True, "captureBeyondViewport": True,
+                "format": "png", "optimizeForSpeed": True, "captureBeyondViewport": not size["fits"],
                 "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}})
         finally:
             self.page.evaluate(UNCOVER)
