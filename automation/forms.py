@@ -61,7 +61,13 @@ const describeControl = (el, index) => {
 """
 
 INVENTORY_JS = "() => {" + _JS_HELPERS + f"""
-  return controls().map((el, index) => {{ el.setAttribute('{MARK}', String(index)); return describeControl(el, index); }});
+  return controls().map((el, index) => {{
+    el.setAttribute('{MARK}', String(index));
+    const described = describeControl(el, index);
+    // A list's choices come along: choosing one then takes no other trip to the page.
+    if (el.tagName === 'SELECT') described.options = Array.from(el.options).map(
+        o => ({{label: (o.label || o.text).trim(), value: o.value}}));
+    return described; }});
 }}"""
 
 SNAPSHOT_JS = "() => {" + _JS_HELPERS + r"""
@@ -97,6 +103,7 @@ class Control:
     required: bool
     checked: bool
     answered: bool
+    options: list[dict] | None = None  # a <select>'s choices: label and value of each
 
     @property
     def structure(self) -> str:

@@ -471,15 +471,17 @@ class Runner:
                 continue
             locator = self.page.locator(control.selector)
             if wanted.country:
-                self.fields[wanted.name] = self._choose_country(locator, wanted.value, language)
+                self.fields[wanted.name] = self._choose_country(locator, wanted.value, language, control.options)
             else:
                 locator.fill(wanted.value)
                 self.fields[wanted.name] = wanted.value
         self.found_by.update(assignment.found_by)
 
-    def _choose_country(self, locator: Locator, code: str, language: str | None) -> str:
-        options: list[dict] = locator.evaluate(
-            "el => Array.from(el.options || []).map(o => ({label: (o.label || o.text).trim(), value: o.value}))")
+    def _choose_country(self, locator: Locator, code: str, language: str | None,
+                        options: list[dict] | None = None) -> str:
+        if options is None:  # not a <select>: whatever choices the control has
+            options = locator.evaluate(
+                "el => Array.from(el.options || []).map(o => ({label: (o.label || o.text).trim(), value: o.value}))")
         order = [lang for lang in dict.fromkeys([language, self.job.language, "en", *self.job.wording.languages]) if lang]
         for lang in order:
             wanted = {name.casefold() for name in country_names(code, lang)}
