@@ -587,9 +587,12 @@ class Runner:
         if step.target is None:
             said = self.page.evaluate(MAIN_MESSAGE)
         else:
-            self.find(step.target)
             pattern = self.job.wording.pattern(step.target.key)
-            texts = self._by_words(step.target, pattern).filter(visible=True).all_inner_texts()
+            showing = self._by_words(step.target, pattern).filter(visible=True)
+            texts = showing.all_inner_texts()
+            if not any(text.strip() for text in texts):  # not on the page yet: wait for it as a step does
+                self.find(step.target)
+                texts = showing.all_inner_texts()
             said = " | ".join(dict.fromkeys(" ".join(t.split()) for t in texts if t.strip()))
         for secret in self.typed:
             said = said.replace(secret, "[secret]")
