@@ -27,7 +27,7 @@ from urllib.parse import urljoin, urlsplit
 from playwright.async_api import async_playwright
 from playwright.sync_api import Browser, BrowserContext, Error as PlaywrightError, Page, Route
 
-from automation.driver import Driver, Remote
+from automation.driver import Driver, Remote, together
 from automation.errors import BrowserNotFound
 
 log = logging.getLogger(__name__)
@@ -267,14 +267,24 @@ def new_context(browser: Browser, mirror: str | None, storage_state: dict | None
     `storage_state` is this account's own saved session, if any; `domains` are the site's, which the mirror serves. The browser speaks the account's language, as the
     owner's own browser would; the tool never changes the language setting of the account itself.
     """
-    context = browser.new_context(locale=f"{language}-{country.upper()}", service_workers="block",
-                                  viewport={"width": 1280, "height": 900}, storage_state=storage_state)
+    options = {"locale": f"{language}-{country.upper()}", "service_workers": "block",
+               "viewport": {"width": 1280, "height": 900}, "storage_state": storage_state}
+    uploads: dict[str, bytes] = {}  # what remember_upload fills for this context
+    if isinstance(browser, Remote):  # the run's browser: made and set up in one trip to its loop
+        async def make(raw):
+            context = await raw.new_context(**options)
+            context.set_default_timeout(15_000)
+            if mirror:
+                context._submit_objections_uploads = uploads
+                await context.route("**/*", _mirror_coroutine(mirror, domains, uploads))
+            return context
+
+        return together(browser, make)
+    context = browser.new_context(**options)
     context.set_default_timeout(15_000)
     if mirror:
-        uploads: dict[str, bytes] = {}
-        context._submit_objections_uploads = uploads  # what remember_upload fills for this context
-        handler = _mirror_coroutine if isinstance(context, Remote) else _mirror_handler
-        context.route("**/*", handler(mirror, domains, uploads))
+        context._submit_objections_uploads = uploads
+        context.route("**/*", _mirror_handler(mirror, domains, uploads))
     return context
 
 

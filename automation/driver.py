@@ -157,3 +157,25 @@ def count_all(locators: list) -> list:
         except Exception as error:  # noqa: BLE001 - handed back in its place, as gather does
             counts.append(error)
     return counts
+
+
+def listen(target: Any, handlers: dict[str, Callable]) -> None:
+    """Each handler registered for its event on `target` (a page, a context): a Remote's all in one trip to the loop."""
+    if isinstance(target, Remote):
+        raw = target._target
+        target._driver.run(lambda: [raw.on(event, handler) for event, handler in handlers.items()] and None)
+        return
+    for event, handler in handlers.items():
+        target.on(event, handler)
+
+
+def together(remote: Remote, work: Callable[[Any], Awaitable[T] | T]) -> Any:
+    """`work(target)` with the remote's own Playwright object, on the loop in one trip (several calls that belong
+    together, such as making a context and setting it up); what it returns, wrapped as a Remote call's result."""
+    raw = remote._target
+
+    async def run() -> Any:
+        result = work(raw)
+        return await result if inspect.isawaitable(result) else result
+
+    return remote._wrap(remote._driver.run(run))

@@ -25,7 +25,7 @@ from automation import forms, outcomes, steps as s
 from automation.archive import EvidenceFolder, iso, utc_now
 from automation.browser import remember_upload
 from automation.countries import country_names
-from automation.driver import count_all
+from automation.driver import count_all, listen
 from automation.errors import FlowError
 from automation.screenshots import PageCamera
 from automation.tracing import Tracer
@@ -146,10 +146,8 @@ class Runner:
         self.navigations = 0
         self._settled_after: int | None = None
         self._language_of: tuple[int, str | None] | None = None
-        page.on("request", self._request_started)
-        page.on("requestfinished", self._request_ended)
-        page.on("requestfailed", self._request_ended)
-        page.on("framenavigated", self._left_page)
+        listen(page, {"request": self._request_started, "requestfinished": self._request_ended,
+                      "requestfailed": self._request_ended, "framenavigated": self._left_page})
 
     def _request_started(self, request) -> None:
         self.in_flight += 1

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from automation.browser import BrowserHost
-from automation.driver import count_all
+from automation.driver import Remote, count_all, listen, together
 
 FORM = """<html lang="de"><body><label for="e">E-Mail-Adresse</label><input id="e">
     <button>Senden</button><button hidden>Senden</button><a href="#">Dein Profil</a></body></html>"""
@@ -49,3 +49,29 @@ def test_accounts_threads_drive_their_pages_through_the_one_loop_at_once(remote_
     for thread in threads:
         thread.join(timeout=30)
     assert answers == [("e", "about:blank")] * 4
+
+
+def test_calls_that_belong_together_go_in_one_trip_and_their_handlers_fire(chromium_path):
+    """A context made and set up in one trip (`together`) is a Remote like any other, and handlers registered in one
+    trip (`listen`) hear the page's own events."""
+    heard: list[str] = []
+    with BrowserHost() as host:
+        browser = host.launch(chromium_path).browser()
+
+        async def make(raw):
+            context = await raw.new_context(locale="de-DE")
+            context.set_default_timeout(5_000)
+            return context
+
+        context = together(browser, make)
+        assert isinstance(context, Remote)
+        page = context.new_page()
+        listen(page, {"framenavigated": lambda frame: heard.append(frame.url),
+                      "console": lambda message: heard.append(message.text)})
+        page.goto("data:text/html,<script>console.log(navigator.language)</script>")
+        for _ in range(50):  # the console event may come a moment after the page has loaded
+            if "de-DE" in heard:
+                break
+            page.wait_for_timeout(100)
+        context.close()
+    assert heard[0].startswith("data:text/html") and "de-DE" in heard
