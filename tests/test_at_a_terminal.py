@@ -177,7 +177,9 @@ def test_the_emailed_code_is_asked_at_the_terminal_and_one_that_never_comes_leav
 
 def test_the_live_table_shows_each_step_in_words_the_pause_between_accounts_and_every_final_row(world, terminals):
     uma, vic, wes = (Person(name, form_variant="2025") for name in ("uma", "vic", "wes"))
-    w = world([uma, vic, wes])
+    # Pages answer after 0.2 s, as over a network: each step that loads one stays on screen for more than a frame of
+    # the table (it is drawn 8 times a second), so that every such step is drawn.
+    w = world([uma, vic, wes], latency_ms=200)
     run = terminals(w.cli, w.args("--pause", "8"))
     # After vic, wes waits for its pause; a Ctrl-C then leaves without starting it.
     until(lambda: any(row[0] == "wes" and row[2].startswith("pausing") for row in run.table_rows()), 90,
