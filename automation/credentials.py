@@ -167,8 +167,8 @@ _NO_ITEM = object()  # what `_unlocked_secret` answers when no item holds the se
 
 def _unlocked_secret(collection, attributes: dict[str, str]):
     """The secret of the collection's item with these attributes, read through the collection's own connection and
-    session; _NO_ITEM when there is no such item, None when it is
-    locked (keyring's API then unlocks it as it always does)."""
+    session; _NO_ITEM when there is no such item, None when it is locked (keyring's API then unlocks it as it always
+    does)."""
     if collection.session is None:
         from secretstorage.util import open_session
 

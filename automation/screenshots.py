@@ -51,7 +51,7 @@ class PageCamera:
         with `grow_text_areas`, each text area first grown to show all its text."""
         if self._session is None:
             self._session = self.page.context.new_cdp_session(self.page)
-        covered = masks[0]
+        covered = masks[0] if masks else self.page.locator(f"[{MASK}]")  # (none: nothing carries the mark yet)
         for locator in masks[1:]:
             covered = covered.or_(locator)  # all masks resolved in one trip to the page
         try:
