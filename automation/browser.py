@@ -269,22 +269,29 @@ def new_context(browser: Browser, mirror: str | None, storage_state: dict | None
     """
     options = {"locale": f"{language}-{country.upper()}", "service_workers": "block",
                "viewport": {"width": 1280, "height": 900}, "storage_state": storage_state}
+    remote = isinstance(browser, Remote)
     uploads: dict[str, bytes] = {}  # what remember_upload fills for this context
-    if isinstance(browser, Remote):  # the run's browser: made and set up in one trip to its loop
+
+    def set_up(context):
+        """The context's timeout and mirror route: for the run's browser a coroutine (the route), else None."""
+        context.set_default_timeout(15_000)
+        if mirror:
+            context._submit_objections_uploads = uploads
+            handler = _mirror_coroutine if remote else _mirror_handler
+            return context.route("**/*", handler(mirror, domains, uploads))
+        return None
+
+    if remote:  # the run's browser: made and set up in one trip to its loop
         async def make(raw):
             context = await raw.new_context(**options)
-            context.set_default_timeout(15_000)
-            if mirror:
-                context._submit_objections_uploads = uploads
-                await context.route("**/*", _mirror_coroutine(mirror, domains, uploads))
+            routed = set_up(context)
+            if routed is not None:
+                await routed
             return context
 
         return together(browser, make)
     context = browser.new_context(**options)
-    context.set_default_timeout(15_000)
-    if mirror:
-        context._submit_objections_uploads = uploads
-        context.route("**/*", _mirror_handler(mirror, domains, uploads))
+    set_up(context)
     return context
 
 

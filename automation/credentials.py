@@ -113,18 +113,23 @@ class Keyring:
         return self.get(account, kind) is not None if found is None else found
 
     def _attributes(self, account: str, kind: str) -> dict[str, str]:
-        """The Secret Service attributes keyring files the secret under (its backend's scheme says their names)."""
+        """The Secret Service attributes keyring files the secret under."""
+        return self._query(_entry(account, kind))
+
+    def _query(self, username: str | None = None) -> dict[str, str]:
+        """The attributes of this tool's entries (of `username`'s only, if given), named as the backend's scheme
+        names them."""
         query = getattr(self.backend, "_query", None)
         if query is None:
-            return {"service": service_name(), "username": _entry(account, kind)}
-        return query(service_name(), _entry(account, kind))
+            return {"service": service_name(), **({} if username is None else {"username": username})}
+        return query(service_name(), username)
 
     def stored(self, entries: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these (account, kind) secrets are stored, as `exists` says of each: from a Secret Service keyring
         in one exchange (the searches sent together, their answers read after), so that a dry run over 100 accounts
         does not wait on 300 round trips one after another."""
         entries = list(dict.fromkeys(entries))
-        found = self._in_collection(lambda collection: _search_pipelined(collection, service_name(), entries))
+        found = self._in_collection(lambda collection: _search_pipelined(collection, self._query, entries))
         if found is None:
             return {entry for entry in entries if self.get(*entry) is not None}
         return found
@@ -185,9 +190,10 @@ CALLS_AT_ONCE = 50
 SECRET_SERVICE = "org.freedesktop.secrets"
 
 
-def _search_pipelined(collection, service: str, entries: list[tuple[str, str]]) -> set[tuple[str, str]]:
+def _search_pipelined(collection, query, entries: list[tuple[str, str]]) -> set[tuple[str, str]]:
     """The entries a secretstorage collection has an item for: the service's items and their attributes, or, when
-    the service has more items than there are entries, a search per entry; each batch of calls sent at once."""
+    the service has more items than there are entries, a search per entry; each batch of calls sent at once.
+    `query(username=None)` gives the attributes to search by (Keyring._query)."""
     from jeepney import DBusAddress, Properties, new_method_call
 
     connection = collection.connection
@@ -197,14 +203,16 @@ def _search_pipelined(collection, service: str, entries: list[tuple[str, str]]) 
     def search(attributes: dict[str, str]):
         return new_method_call(address, "SearchItems", "a{ss}", (attributes,))
 
-    (items,) = _pipelined(connection, [search({"service": service})])[0].body
+    everything = query()
+    username_key = next(key for key in query("?") if key not in everything)
+    (items,) = _pipelined(connection, [search(everything)])[0].body
     if len(items) <= len(entries):
         replies = _pipelined(connection, [
             Properties(DBusAddress(item, bus_name=SECRET_SERVICE, interface="org.freedesktop.Secret.Item"))
             .get("Attributes") for item in items])
-        names = {reply.body[0][1].get("username") for reply in replies}
+        names = {reply.body[0][1].get(username_key) for reply in replies}
         return {entry for entry in entries if _entry(*entry) in names}
-    replies = _pipelined(connection, [search({"service": service, "username": _entry(*entry)}) for entry in entries])
+    replies = _pipelined(connection, [search(query(_entry(*entry))) for entry in entries])
     return {entry for entry, reply in zip(entries, replies) if reply.body[0]}
 
 

@@ -161,12 +161,15 @@ def count_all(locators: list) -> list:
 
 def listen(target: Any, handlers: dict[str, Callable]) -> None:
     """Each handler registered for its event on `target` (a page, a context): a Remote's all in one trip to the loop."""
+    def register(on) -> None:
+        for event, handler in handlers.items():
+            on(event, handler)
+
     if isinstance(target, Remote):
         raw = target._target
-        target._driver.run(lambda: [raw.on(event, handler) for event, handler in handlers.items()] and None)
-        return
-    for event, handler in handlers.items():
-        target.on(event, handler)
+        target._driver.run(lambda: register(raw.on))
+    else:
+        register(target.on)
 
 
 def together(remote: Remote, work: Callable[[Any], Awaitable[T] | T]) -> Any:
