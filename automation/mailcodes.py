@@ -101,12 +101,20 @@ def wait_for_code(
 
 # -- the site's answer to a request, kept as evidence -------------------------------------------------------------
 
+def _delivery_order(key: str) -> tuple[int, int, str]:
+    """A Maildir name begins with its delivery's whole second and usually carries its microseconds as `M<digits>`,
+    not zero-padded: compared as text, M95000 came after M105000 within one second."""
+    seconds, _, rest = key.partition(".")
+    micro = re.search(r"M(\d+)", rest)
+    return (int(seconds) if seconds.isdigit() else 0, int(micro.group(1)) if micro else 0, key)
+
+
 def read_maildir_raw(path: Path) -> list[tuple[EmailMessage, bytes]]:
     if not path.is_dir():
         return []
     box = mailbox.Maildir(path, factory=None, create=False)
     found = []
-    for key in sorted(box.iterkeys()):  # a Maildir name begins with its delivery time: oldest first
+    for key in sorted(box.iterkeys(), key=_delivery_order):  # oldest first
         try:
             with box.get_file(key) as handle:
                 raw = handle.read()

@@ -310,3 +310,15 @@ def test_of_two_codes_sent_in_the_same_second_the_one_that_arrived_later_is_type
     deliver(box, "888888", at=same_second)
     deliver(box, "222222", at=same_second)  # delivered later: its Maildir name sorts later
     assert wait_for_code(tmp_path / "mail", ANNA, SEND, senders=MAIL_SENDERS, timeout=0) == "222222"
+
+
+def test_within_one_second_the_later_delivery_wins_whatever_its_microseconds_digits(tmp_path):
+    """Maildir names carry the delivery's microseconds unpadded (Python's own mailbox writes them so): the code
+    delivered at .105000 came after the one at .095000, though "M105000" sorts before "M95000" as text."""
+    same_second = SEND + dt.timedelta(seconds=4)
+    box = tmp_path / "mail"
+    for folder in ("new", "cur", "tmp"):
+        (box / folder).mkdir(parents=True)
+    for name, code in (("1795428004.M95000P7Q1.host", "888888"), ("1795428004.M105000P7Q2.host", "222222")):
+        (box / "new" / name).write_bytes(bytes(message(code, at=same_second)))
+    assert wait_for_code(box, ANNA, SEND, senders=MAIL_SENDERS, timeout=0) == "222222"
